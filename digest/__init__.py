@@ -1,0 +1,1 @@
+"""ckmon's understanding and delivery: plain functions over plain data, tested without Scrapy."""

@@ -1,0 +1,5 @@
+"""`python -m digest` is `ckmon`."""
+
+from digest.cli import main
+
+main()

@@ -1,0 +1,170 @@
+"""Settings: embedded defaults, an optional `ckmon.toml`, secrets only from the environment."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from digest.errors import ConfigError
+
+CONFIG_ENV = "CKMON_CONFIG"
+DEFAULT_CONFIG_NAME = "ckmon.toml"
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str = "localhost"
+    port: int = 587
+    security: str = "starttls"  # starttls | ssl | none
+    username: str = ""
+    password: str = field(default="", repr=False)  # from CKMON_SMTP_PASSWORD only
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a run needs, built once at start-up and passed down."""
+
+    base_dir: Path
+    database_url: str
+    outbox: Path
+    archive: Path
+    timezone: ZoneInfo
+    backfill_days: int = 14
+    contact_url: str = ""
+    allow_private_addresses: bool = False
+    sources_file: Path | None = None
+    send_weekday: int = 0  # Monday, as in datetime.weekday()
+    send_time: str = "07:00"
+    transport: str = "outbox"  # outbox | smtp
+    mail_from: str = "ckmon <ckmon@localhost>"
+    mail_to: tuple[str, ...] = ()
+    reply_to: str = ""
+    list_unsubscribe: str = ""
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    scrapy: dict[str, Any] = field(default_factory=dict)  # [scrapy] overrides, e.g. DOWNLOAD_DELAY
+    source_path: Path | None = None  # the ckmon.toml that was read, if any
+
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _get(table: dict[str, Any], key: str, kind: type, default: Any, where: str) -> Any:
+    value = table.get(key, default)
+    if kind is float and isinstance(value, int):
+        value = float(value)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ConfigError(f"{where}: '{key}' must be {kind.__name__}, got {value!r}")
+    return value
+
+
+def load_config(path: str | os.PathLike[str] | None = None, *, cwd: Path | None = None) -> Config:
+    """Read `path`, else $CKMON_CONFIG, else ./ckmon.toml if present, else the defaults."""
+    cwd = cwd or Path.cwd()
+    chosen = path or os.environ.get(CONFIG_ENV)
+    data: dict[str, Any] = {}
+    source_path: Path | None = None
+    if chosen:
+        source_path = Path(chosen)
+        if not source_path.is_file():
+            raise ConfigError(f"config file not found: {source_path}")
+    elif (cwd / DEFAULT_CONFIG_NAME).is_file():
+        source_path = cwd / DEFAULT_CONFIG_NAME
+    if source_path is not None:
+        try:
+            data = tomllib.loads(source_path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{source_path}: not valid TOML: {exc}") from exc
+    base = source_path.parent.resolve() if source_path else cwd.resolve()
+    return _build(data, base, source_path)
+
+
+def _table(data: dict[str, Any], name: str, where: str) -> dict[str, Any]:
+    table = data.get(name, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: [{name}] must be a table")
+    return table
+
+
+def _build(data: dict[str, Any], base: Path, source_path: Path | None) -> Config:
+    where = str(source_path or "defaults")
+    store = _table(data, "store", where)
+    crawl = _table(data, "crawl", where)
+    digest = _table(data, "digest", where)
+    mail = _table(data, "mail", where)
+    smtp = _table(data, "smtp", where)
+
+    tz_name = _get(digest, "timezone", str, "Asia/Phnom_Penh", f"{where} [digest]")
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"{where} [digest]: unknown timezone {tz_name!r}") from exc
+
+    weekday = _get(digest, "send_day", str, "mon", f"{where} [digest]").lower()[:3]
+    if weekday not in _WEEKDAYS:
+        raise ConfigError(f"{where} [digest]: 'send_day' must be one of {', '.join(_WEEKDAYS)}")
+    send_time = _get(digest, "send_time", str, "07:00", f"{where} [digest]")
+    try:
+        hour, minute = (int(p) for p in send_time.split(":"))
+        if not (0 <= hour < 24 and 0 <= minute < 60):
+            raise ValueError
+    except ValueError as exc:
+        raise ConfigError(
+            f"{where} [digest]: 'send_time' must be HH:MM, got {send_time!r}"
+        ) from exc
+
+    db_default = f"sqlite:///{base / 'data' / 'ckmon.sqlite'}"
+    database_url = os.environ.get("CKMON_DATABASE_URL") or _get(
+        store, "url", str, db_default, f"{where} [store]"
+    )
+
+    transport = _get(mail, "transport", str, "outbox", f"{where} [mail]")
+    if transport not in ("outbox", "smtp"):
+        raise ConfigError(f"{where} [mail]: 'transport' must be 'outbox' or 'smtp'")
+    to = _get(mail, "to", list, [], f"{where} [mail]")
+    if not all(isinstance(a, str) and "@" in a for a in to):
+        raise ConfigError(f"{where} [mail]: 'to' must be a list of e-mail addresses")
+    security = _get(smtp, "security", str, "starttls", f"{where} [smtp]")
+    if security not in ("starttls", "ssl", "none"):
+        raise ConfigError(f"{where} [smtp]: 'security' must be starttls, ssl or none")
+    if "password" in smtp:
+        raise ConfigError(f"{where} [smtp]: put the password in $CKMON_SMTP_PASSWORD, not the file")
+    sources_file = _get(crawl, "sources_file", str, "", f"{where} [crawl]")
+
+    def path(table: dict[str, Any], key: str, default: str, section: str) -> Path:
+        return base / _get(table, key, str, default, f"{where} [{section}]")
+
+    return Config(
+        base_dir=base,
+        database_url=database_url,
+        outbox=path(digest, "outbox", "outbox", "digest"),
+        archive=path(digest, "archive", "archive", "digest"),
+        timezone=tz,
+        backfill_days=_get(crawl, "backfill_days", int, 14, f"{where} [crawl]"),
+        contact_url=_get(crawl, "contact_url", str, "", f"{where} [crawl]"),
+        allow_private_addresses=_get(
+            crawl, "allow_private_addresses", bool, False, f"{where} [crawl]"
+        ),
+        sources_file=base / sources_file if sources_file else None,
+        send_weekday=_WEEKDAYS.index(weekday),
+        send_time=send_time,
+        transport=transport,
+        mail_from=_get(mail, "from", str, "ckmon <ckmon@localhost>", f"{where} [mail]"),
+        mail_to=tuple(to),
+        reply_to=_get(mail, "reply_to", str, "", f"{where} [mail]"),
+        list_unsubscribe=_get(mail, "list_unsubscribe", str, "", f"{where} [mail]"),
+        smtp=SmtpConfig(
+            host=_get(smtp, "host", str, "localhost", f"{where} [smtp]"),
+            port=_get(smtp, "port", int, 587, f"{where} [smtp]"),
+            security=security,
+            username=_get(smtp, "username", str, "", f"{where} [smtp]"),
+            password=os.environ.get("CKMON_SMTP_PASSWORD", ""),
+            timeout=_get(smtp, "timeout", float, 30.0, f"{where} [smtp]"),
+        ),
+        scrapy=_table(data, "scrapy", where),
+        source_path=source_path,
+    )

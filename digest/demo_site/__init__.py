@@ -1,0 +1,1 @@
+"""Sample pages for `ckmon demo`: written for the demo, not real news."""

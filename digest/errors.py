@@ -1,0 +1,21 @@
+"""One family of errors, turned into a message and an exit code only in `cli.py`."""
+
+from __future__ import annotations
+
+
+class CkmonError(Exception):
+    """Base of every error ckmon reports to the user."""
+
+    exit_code = 1
+
+
+class ConfigError(CkmonError):
+    """A setting or a source entry is wrong; the message names the file and key."""
+
+    exit_code = 2
+
+
+class LockedError(CkmonError):
+    """Another ckmon run holds the lock."""
+
+    exit_code = 75  # EX_TEMPFAIL: cron may simply try again later

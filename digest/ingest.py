@@ -1,0 +1,124 @@
+"""One extracted article into the store: canonical URL → relevance → topics → cluster → save."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from digest.article import Article
+from digest.dedupe import Deduper, content_hash
+from digest.relevance import RelevanceRules, load_rules, score
+from digest.store import ArticleRow, get_outlet, utcnow
+from digest.topics import Taxonomy, load_taxonomy, tag
+from digest.urls import canonical_url
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestResult:
+    status: str  # new | seen
+    article_id: int | None
+    relevant: bool = False
+    score: float = 0.0
+    topics: tuple[str, ...] = ()
+    cluster_id: int | None = None
+
+
+class Analyzer:
+    """Rules, taxonomy and the duplicate index, loaded once per run and shared by every article."""
+
+    def __init__(
+        self, rules: RelevanceRules | None = None, taxonomy: Taxonomy | None = None
+    ) -> None:
+        self.rules = rules or load_rules()
+        self.taxonomy = taxonomy or load_taxonomy()
+        self.deduper = Deduper()
+        self.max_id = 0
+
+    def refresh(self, session: Session, days: int = 30, now: datetime | None = None) -> None:
+        """Index relevant articles stored since the last look, from this or any other process.
+
+        The first call indexes the last `days`; later calls only what is new, so copies crawled by
+        another outlet's spider (or another worker) still join their clusters.
+        """
+        query = select(ArticleRow.id, ArticleRow.cluster_id, ArticleRow.text).where(
+            ArticleRow.relevant, ArticleRow.id > self.max_id
+        )
+        if self.max_id == 0:
+            query = query.where(
+                ArticleRow.first_seen_at >= (now or utcnow()) - timedelta(days=days)
+            )
+        for article_id, cluster_id, text in session.execute(query.order_by(ArticleRow.id)):
+            self.deduper.add(article_id, cluster_id or article_id, text)
+            self.max_id = max(self.max_id, article_id)
+
+
+def ingest(
+    article: Article,
+    session: Session,
+    analyzer: Analyzer,
+    *,
+    bilateral: bool = False,
+    outlet_title: str = "",
+    now: datetime | None = None,
+) -> IngestResult:
+    """Store `article` once under its canonical URL, scored, tagged and clustered; one transaction."""
+    key = article.canonical_url or canonical_url(article.url)
+    existing = session.scalar(select(ArticleRow.id).where(ArticleRow.canonical_url == key))
+    if existing is not None:
+        return IngestResult("seen", existing)
+    verdict = score(
+        article.title, article.text, analyzer.rules, lead=article.lead, bilateral=bilateral
+    )
+    topics = tag(article.title, article.text, analyzer.taxonomy, lead=article.lead)
+    digest_hash = content_hash(article.text) if article.text else ""
+    cluster_id = None
+    if verdict.relevant:
+        if digest_hash:
+            cluster_id = session.scalar(
+                select(ArticleRow.cluster_id)
+                .where(ArticleRow.content_hash == digest_hash, ArticleRow.relevant)
+                .limit(1)
+            )
+        if cluster_id is None:
+            analyzer.refresh(session, now=now)
+            cluster_id = analyzer.deduper.match(article.text)
+    outlet = get_outlet(session, article.outlet or "unknown", outlet_title, article.lang)
+    row = ArticleRow(
+        canonical_url=key,
+        url=article.url,
+        outlet_id=outlet.id,
+        title=article.title,
+        text=article.text,
+        lead=article.lead,
+        authors=article.authors,
+        lang=article.lang,
+        image=article.image,
+        published_at=article.published,
+        date_source=article.date_source,
+        first_seen_at=now or utcnow(),
+        content_hash=digest_hash,
+        relevant=verdict.relevant,
+        relevance_score=verdict.score,
+        evidence=verdict.evidence,
+        topics=topics if verdict.relevant else [],
+    )
+    session.add(row)
+    try:
+        session.flush()
+        if verdict.relevant:
+            row.cluster_id = cluster_id or row.id
+        session.commit()
+    except IntegrityError:  # another worker stored the same URL a moment ago
+        session.rollback()
+        other = session.scalar(select(ArticleRow.id).where(ArticleRow.canonical_url == key))
+        return IngestResult("seen", other)
+    return IngestResult(
+        "new", row.id, verdict.relevant, verdict.score, tuple(row.topics), row.cluster_id
+    )

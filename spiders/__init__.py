@@ -1,0 +1,1 @@
+"""ckmon's Scrapy project: fetching only. Understanding happens in `digest/`."""

@@ -1,0 +1,30 @@
+"""Carries the user's ckmon.toml into Scrapy settings, for `scrapy crawl` and `ckmon crawl` alike."""
+
+from __future__ import annotations
+
+from scrapy.settings import BaseSettings
+
+from digest.config import load_config
+
+VERSION = "0.1"
+
+
+def user_agent(contact_url: str) -> str:
+    """An honest User-Agent: who we are and where to reach the operator."""
+    contact = f"; +{contact_url}" if contact_url else ""
+    return f"ckmon/{VERSION} (Cambodia-Korea media monitor{contact})"
+
+
+class CkmonAddon:
+    """Settings from ckmon.toml, at project priority: `-s NAME=VALUE` on the command line still wins."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        config = load_config(settings.get("CKMON_CONFIG") or None)
+        for name, value in config.scrapy.items():  # [scrapy] table of ckmon.toml
+            settings.set(name, value, priority="project")
+        settings.set("USER_AGENT", user_agent(config.contact_url), priority="project")
+        settings.set("CKMON_DATABASE_URL", config.database_url, priority="project")
+        settings.set("CKMON_BACKFILL_DAYS", config.backfill_days, priority="project")
+        settings.set(
+            "CKMON_ALLOW_PRIVATE_ADDRESSES", config.allow_private_addresses, priority="project"
+        )

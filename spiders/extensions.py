@@ -1,0 +1,54 @@
+"""Records each outlet's crawl in the store: the health figures `ckmon sources` and the digest show."""
+
+from __future__ import annotations
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+
+from digest.store import CrawlRun, get_outlet, make_sessionmaker, utcnow
+
+
+class CrawlRunRecorder:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.sessions = make_sessionmaker(crawler.settings["CKMON_DATABASE_URL"])
+        self.run_id: int | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlRunRecorder:
+        return cls(crawler)
+
+    def spider_opened(self, spider: Spider) -> None:
+        source = getattr(spider, "source", None)
+        with self.sessions() as session:
+            outlet = get_outlet(
+                session, spider.name, source.title if source else "", source.lang if source else ""
+            )
+            run = CrawlRun(outlet_id=outlet.id, started_at=utcnow(), status="running")
+            session.add(run)
+            session.commit()
+            self.run_id = run.id
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
+        errors: list[str] = getattr(spider, "discovery_errors", [])
+        discovered = stats.get("ckmon/feeds_ok", 0)
+        failed = bool(errors) and not discovered
+        with self.sessions() as session:
+            run = session.get(CrawlRun, self.run_id)
+            if run is None:
+                return
+            run.finished_at = utcnow()
+            run.status = "failed" if failed or reason != "finished" else "ok"
+            run.requests = stats.get("downloader/request_count", 0)
+            run.not_modified = stats.get("downloader/response_status_count/304", 0)
+            run.articles_new = stats.get("ckmon/articles_new", 0)
+            run.articles_relevant = stats.get("ckmon/articles_relevant", 0)
+            run.extract_failed = stats.get("ckmon/extract_failed", 0)
+            run.errors = len(errors) + stats.get("ckmon/article_fetch_failed", 0)
+            run.error = (
+                "; ".join(errors[:5]) if failed else ("" if reason == "finished" else reason)
+            )
+            session.commit()

@@ -1,0 +1,57 @@
+"""The item pipeline: thin, it hands each article to `digest.ingest`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from digest.article import Article
+from digest.ingest import Analyzer, ingest
+from digest.store import make_sessionmaker
+
+
+class StorePipeline:
+    """Stores every article; passes on only new relevant ones (so `-O out.jsonl` holds those)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.sessions = make_sessionmaker(crawler.settings["CKMON_DATABASE_URL"])
+        self.analyzer = Analyzer()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        return cls(crawler)
+
+    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        spider = self.crawler.spider
+        source = getattr(spider, "source", None)
+        stats = self.crawler.stats
+        assert stats is not None  # not an assert of input: Scrapy always sets stats
+        with self.sessions() as session:
+            result = ingest(
+                Article.from_dict(item),
+                session,
+                self.analyzer,
+                bilateral=bool(source and source.bilateral),
+                outlet_title=source.title if source else "",
+            )
+        if result.status == "seen":
+            stats.inc_value("ckmon/articles_seen")
+            raise DropItem(f"already stored: {item['url']}", log_level="DEBUG")
+        stats.inc_value("ckmon/articles_new")
+        if not result.relevant:
+            raise DropItem(
+                f"not about Cambodia-Korea relations (score {result.score}): {item['url']}",
+                log_level="DEBUG",
+            )
+        stats.inc_value("ckmon/articles_relevant")
+        return {
+            **item,
+            "id": result.article_id,
+            "relevant": True,
+            "score": result.score,
+            "topics": list(result.topics),
+            "cluster": result.cluster_id,
+        }

@@ -1,0 +1,1 @@
+"""The digest's Jinja templates (a package so that they install with ckmon)."""

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from digest.config import load_config
+from digest.errors import ConfigError
+from digest.sources import load_sources
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CKMON_CONFIG", raising=False)
+    monkeypatch.delenv("CKMON_DATABASE_URL", raising=False)
+    config = load_config(cwd=tmp_path)
+    assert config.database_url == f"sqlite:///{tmp_path.resolve() / 'data' / 'ckmon.sqlite'}"
+    assert config.outbox == tmp_path.resolve() / "outbox"
+    assert config.timezone.key == "Asia/Phnom_Penh"
+    assert config.transport == "outbox"
+
+
+def test_password_only_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "ckmon.toml"
+    path.write_text('[smtp]\npassword = "hunter2"\n')
+    with pytest.raises(ConfigError, match="CKMON_SMTP_PASSWORD"):
+        load_config(path)
+    path.write_text('[smtp]\nhost = "mail.example.org"\n')
+    monkeypatch.setenv("CKMON_SMTP_PASSWORD", "s3cret")
+    assert load_config(path).smtp.password == "s3cret"
+    assert "s3cret" not in repr(load_config(path))
+
+
+def test_bad_values_name_file_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "ckmon.toml"
+    path.write_text('[digest]\ntimezone = "Mars/Olympus"\n')
+    with pytest.raises(ConfigError, match=r"ckmon.toml \[digest\]: unknown timezone"):
+        load_config(path)
+
+
+def test_shipped_registry_has_the_required_outlets() -> None:
+    sources = load_sources()
+    assert {"khmertimes", "yonhap_en", "koreatimes"} <= set(sources)
+    assert all(s.origin for s in sources.values()), "every discovery URL says where it came from"
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        (
+            'title = "X"\nlang = "fr"\nhome = "https://x.test/"\nkind = "feed"\nfeeds = ["https://x.test/f"]',
+            "'lang'",
+        ),
+        (
+            'title = "X"\nlang = "en"\nhome = "https://x.test/"\nkind = "feed"\nfeeds = ["file:///etc/passwd"]',
+            "not an http",
+        ),
+        (
+            'title = "X"\nlang = "en"\nhome = "https://x.test/"\nkind = "feed"\nfeds = ["https://x.test/f"]',
+            "unknown key",
+        ),
+    ],
+)
+def test_bad_source_entry_fails_at_load(tmp_path: Path, entry: str, message: str) -> None:
+    path = tmp_path / "sources.toml"
+    path.write_text(f"[bad]\n{entry}\n")
+    with pytest.raises(ConfigError, match=message) as err:
+        load_sources(path)
+    assert "sources.toml [bad]" in str(err.value)
+
+
+def test_scrapy_list_shows_every_outlet() -> None:
+    listed = subprocess.run(
+        [sys.executable, "-m", "scrapy", "list"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert set(listed.stdout.split()) == set(load_sources())

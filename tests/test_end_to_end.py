@@ -1,0 +1,72 @@
+"""The whole path once: loopback feed → spiders → store → `ckmon digest` → .eml."""
+
+from __future__ import annotations
+
+import email
+import sqlite3
+from email import policy
+from pathlib import Path
+
+from tests.conftest import ckmon, write_workspace
+
+
+def _sources(base: str) -> str:
+    return f"""
+[gazette]
+title = "Test Gazette"
+lang = "en"
+home = "{base}/"
+kind = "feed"
+feeds = ["{base}/feed.xml"]
+"""
+
+
+def test_crawl_then_digest(tmp_path: Path, site: tuple[str, list[str]]) -> None:
+    base, requested = site
+    config = write_workspace(tmp_path, _sources(base))
+
+    crawled = ckmon(config, "crawl", "--since", "2026-01-01")
+    assert crawled.returncode == 0, crawled.stderr  # a dead article link is not a dead outlet
+    assert "gazette: ok, 3 new, 2 relevant" in crawled.stdout, crawled.stdout + crawled.stderr
+
+    db = sqlite3.connect(tmp_path / "data" / "ckmon.sqlite")
+    rows = db.execute("SELECT canonical_url, relevant FROM articles ORDER BY id").fetchall()
+    assert len(rows) == 3  # the utm_ variant of the FTA page is the same article
+    assert {Path(url).name: bool(rel) for url, rel in rows} == {
+        "fta-talks.html": True,
+        "workers-ko.html": True,
+        "football.html": False,
+    }
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+    made = ckmon(config, "digest")
+    assert made.returncode == 0, made.stderr
+    eml = Path(made.stdout.strip().splitlines()[-1])
+    msg = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
+    assert msg.get_content_type() == "multipart/alternative"
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    for part in (text, html):
+        assert "Seoul and Phnom Penh open talks on wider FTA" in part
+        assert "캄보디아 근로자 고용허가제 입국 확대" in part
+        assert "football" not in part
+    assert "2 stories" in msg["Subject"]
+
+
+def test_unreachable_outlet_is_reported(tmp_path: Path) -> None:
+    # Port 9 on loopback: nothing listens, the connection is refused at once.
+    config = write_workspace(
+        tmp_path,
+        '[deadsite]\ntitle = "Dead Site"\nlang = "en"\nhome = "http://127.0.0.1:9/"\n'
+        'kind = "feed"\nfeeds = ["http://127.0.0.1:9/feed.xml"]\n',
+    )
+    (config.parent / "ckmon.toml").write_text(
+        config.read_text() + "RETRY_TIMES = 0\n", encoding="utf-8"
+    )
+    ran = ckmon(config, "run")
+    assert ran.returncode == 4, ran.stdout + ran.stderr
+    assert "deadsite: FAILED" in ran.stderr
+    assert "no outlet could be reached" in ran.stderr
+    assert "digest: edition" in ran.stdout  # a fresh store still gets its first edition
+    page = next((tmp_path / "archive").glob("ckmon-*.html")).read_text(encoding="utf-8")
+    assert "Dead Site" in page and "could not be reached" in page

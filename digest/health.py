@@ -47,16 +47,15 @@ def outlet_health(
     failure_ratio: float = 0.3,
 ) -> list[OutletHealth]:
     """One `OutletHealth` per outlet of the registry, in registry order."""
-    outlet_ids = dict(session.execute(select(Outlet.name, Outlet.id)).tuples().all())
-    last_new = dict(
-        session.execute(
+    outlet_ids = {name: id_ for name, id_ in session.execute(select(Outlet.name, Outlet.id))}
+    last_new = {
+        outlet_id: when
+        for outlet_id, when in session.execute(
             select(ArticleRow.outlet_id, func.max(ArticleRow.first_seen_at)).group_by(
                 ArticleRow.outlet_id
             )
         )
-        .tuples()
-        .all()
-    )
+    }
     report = []
     for name, source in sources.items():
         health = OutletHealth(name, source.title, source.lang, source.kind, source.enabled)

@@ -47,7 +47,7 @@ def response_record(
     kept.append(("Content-Length", str(len(body))))
     http_headers = StatusAndHeaders(f"{status} -", kept, protocol="HTTP/1.1")
     record = writer.create_warc_record(
-        url, "response", payload=io.BytesIO(body), http_headers=http_headers
+        url, "response", payload=io.BytesIO(body), length=len(body), http_headers=http_headers
     )
     writer.write_record(record)
     return buffer.getvalue()
@@ -64,9 +64,11 @@ def append(path: Path, url: str, status: int, headers: list[tuple[str, str]], bo
 def load(path: Path) -> dict[str, Recorded]:
     """Every response in the archive, by URL (the last full one wins over 304s and earlier ones)."""
     found: dict[str, Recorded] = {}
+    warc_records = 0
     try:
         with path.open("rb") as handle:
             for record in ArchiveIterator(handle):
+                warc_records += record.format == "warc"
                 if record.rec_type != "response" or record.http_headers is None:
                     continue
                 url = record.rec_headers.get_header("WARC-Target-URI")
@@ -79,4 +81,6 @@ def load(path: Path) -> dict[str, Recorded]:
         raise ArchiveError(f"archive not found: {path}") from exc
     except ArchiveLoadFailed as exc:
         raise ArchiveError(f"{path}: not a WARC archive: {exc}") from exc
+    if not warc_records:
+        raise ArchiveError(f"{path}: not a WARC archive (no WARC records)")
     return found

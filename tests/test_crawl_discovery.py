@@ -131,3 +131,17 @@ def test_bad_discovery_entries_fail_at_load(tmp_path: Path, entry: str, message:
     with pytest.raises(ConfigError, match=message) as err:
         load_sources(path)
     assert "sources.toml [bad]" in str(err.value)
+
+
+@pytest.mark.shared
+def test_real_korea_times_feed(shared: Path) -> None:
+    """The recorded Korea Times feed: every item gives an article URL, the `?fl` flag dropped."""
+    import feedparser
+
+    from digest.urls import canonical_url
+
+    body = (shared / "fixtures" / "korea-times" / "real-korean-times.rss").read_bytes()
+    entries = feedparser.parse(body).entries
+    assert len(entries) == 195
+    urls = {canonical_url(e.link) for e in entries}
+    assert all(u.startswith("https://koreatimes.co.kr/www/") and u.endswith(".html") for u in urls)

@@ -3,6 +3,7 @@ first run, an unchanged second run, safety refusals, and a replay of the recorde
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 
@@ -135,6 +136,11 @@ def test_crawl_twice_then_replay(tmp_path: Path) -> None:
         assert {"/" + p for p in articles} == EXPECTED, out
         # An EUC-KR page (charset only in its meta tag) and a Khmer page decode correctly.
         assert articles["herald/workers-euckr.html"][0] == "캄보디아 근로자 고용허가제 쿼터 확대"
+        with sqlite3.connect(live.parent / "data" / "ckmon.sqlite") as conn:
+            (text,) = conn.execute(
+                "SELECT text FROM articles WHERE url LIKE '%workers-euckr.html'"
+            ).fetchone()
+        assert "김똠씨" in text  # a CP949 extension character on a page labelled EUC-KR
         assert articles["khmerdaily/news/1001.html"][0].startswith("កម្ពុជា និងកូរ៉េខាងត្បូង")
 
         asked = {p.split("?")[0] for p in log.paths()}
@@ -195,6 +201,16 @@ def test_crawl_twice_then_replay(tmp_path: Path) -> None:
         assert dict(log.hits)["/gazette/feed.rss"] == 200
         assert article_paths(log) == {"/bomb.html", "/go/gazette/secret.html"}
         assert len(stored(live.parent / "data" / "ckmon.sqlite")) == len(EXPECTED)
+
+        # `ckmon sources`: per-outlet health from those three runs.
+        table = ckmon(live, "sources")
+        assert table.returncode == 0, table.stderr
+        rows = {line.split()[0]: line.split() for line in table.stdout.splitlines()[1:-1]}
+        assert set(rows) == {"gazette", "herald", "khmerdaily", "gnews_test", "gdelt_test"}
+        gazette = rows["gazette"]
+        assert gazette[1:4] == ["en", "feed", "general"] and gazette[6] == "ok"
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", gazette[7])  # the day of its last new article
+        assert "5 outlets, 0 flagged" in table.stdout
 
     # The server is gone: the replay answers everything from the archive.
     replay = workspace(tmp_path, base, "replay")

@@ -3,7 +3,7 @@ with what real servers do: ETag/Last-Modified and 304, gzip, redirects, 429 with
 
 Placeholders in files: `{BASE}` (this server), `{GNEWS:/path}` (a Google News article link that
 carries this server's /path, as old-style Google News RSS links carry the publisher's URL).
-Special paths: /bomb.html (a gzip bomb), /go/<path> (302 to http://localhost:<port>/<path>),
+Special paths: /bomb.html and /herald/bomb-sitemap.xml.gz (gzip bombs), /go/<path> (302 to http://localhost:<port>/<path>),
 /gdelt/api (429 with Retry-After: 1 on the first request).
 """
 
@@ -85,6 +85,10 @@ def _handler(root: Path, log: SiteLog, state: dict[str, int]) -> type[BaseHTTPRe
             if path == "bomb.html":
                 body = gzip.compress(b"<html>" + b" " * BOMB_SIZE, compresslevel=9)
                 self._send(200, body, {"Content-Type": "text/html", "Content-Encoding": "gzip"})
+                return
+            if path == "herald/bomb-sitemap.xml.gz":  # a .gz file, not transport compression
+                body = gzip.compress(b"<urlset>" + b" " * BOMB_SIZE, compresslevel=9)
+                self._send(200, body, {"Content-Type": "application/x-gzip"})
                 return
             if path.startswith("go/"):
                 port = self.server.server_address[1]

@@ -38,7 +38,7 @@ def test_check_live_reports_each_discovery_url(tmp_path: Path) -> None:
         return found[0]
 
     assert line("gazette", "feed").startswith("ok ") and "8 entries" in line("gazette", "feed")
-    assert "2 child sitemaps" in line("herald", "sitemap")
+    assert "3 child sitemaps" in line("herald", "sitemap")
     assert "2 article links of 4" in line("khmerdaily", "listing")
     assert "2 entries" in line("gnews_test", "gnews")
     assert "HTTP 429" in line("gdelt_test", "gdelt")  # the sample server's first answer

@@ -168,6 +168,7 @@ def test_crawl_twice_then_replay(tmp_path: Path) -> None:
         # The bomb is dropped, not stored, and the crawl goes on.
         assert "/bomb.html" in asked and "bomb.html" not in articles
         assert "article dropped" in out and "bomb.html" in out
+        assert "sitemap dropped" in out and "bomb-sitemap.xml.gz" in out
         # 429 with Retry-After: 1 was waited for, then retried.
         assert "retrying in 1.0s" in out
 
@@ -175,7 +176,7 @@ def test_crawl_twice_then_replay(tmp_path: Path) -> None:
         second = ckmon(live, "crawl", "--since", "2026-01-01")
         assert second.returncode == 0, second.stdout + second.stderr
         assert "0 new articles" in second.stderr + second.stdout
-        assert article_paths(log) == set()  # the feeds did not change: no article is asked for
+        assert article_paths(log) == set()  # nothing changed: no article is asked for
         statuses = dict(log.hits)
         for path in ("/gazette/feed.rss", "/herald/sitemap-index.xml", "/khmerdaily/index.html"):
             assert statuses[path] == 304, log.hits
@@ -199,7 +200,11 @@ def test_crawl_twice_then_replay(tmp_path: Path) -> None:
         third = ckmon(live, "crawl", "--since", "2026-01-01")
         assert third.returncode == 0, third.stdout + third.stderr
         assert dict(log.hits)["/gazette/feed.rss"] == 200
-        assert article_paths(log) == {"/bomb.html", "/go/gazette/secret.html"}
+        assert article_paths(log) == {
+            "/bomb.html",
+            "/go/gazette/secret.html",
+            "/herald/bomb-sitemap.xml.gz",
+        }
         assert len(stored(live.parent / "data" / "ckmon.sqlite")) == len(EXPECTED)
 
         # `ckmon sources`: per-outlet health from those three runs.

@@ -54,8 +54,3 @@ class FeedMixin(OutletSpider):
                 "published": when.isoformat() if when else "",
             }
             yield self.article_request(response, link, listed)
-
-
-class FeedSpider(FeedMixin):
-    def discovery_requests(self) -> Iterator[Request]:
-        yield from self.feed_requests()

@@ -67,8 +67,3 @@ class SitemapMixin(OutletSpider):
                 "published": entry.published.isoformat() if entry.published else "",
             }
             yield self.article_request(response, entry.loc, listed)
-
-
-class SitemapSpider(SitemapMixin):
-    def discovery_requests(self) -> Iterator[Request]:
-        yield from self.sitemap_requests()

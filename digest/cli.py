@@ -76,12 +76,35 @@ def _print_report(report: Any) -> int:
 @cli.command()
 @click.argument("outlets", nargs=-1)
 @click.option("--since", metavar="YYYY-MM-DD", help="Skip feed entries older than this day.")
+@click.option(
+    "--replay",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Answer every request from this WARC archive (offline; unknown URLs get 404).",
+)
+@click.option(
+    "--record",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append every fetched response to this WARC archive (FILE.warc.gz).",
+)
 @click.pass_context
-def crawl(ctx: click.Context, outlets: tuple[str, ...], since: str | None) -> None:
+def crawl(
+    ctx: click.Context,
+    outlets: tuple[str, ...],
+    since: str | None,
+    replay: Path | None,
+    record: Path | None,
+) -> None:
     """Crawl OUTLETS (default: every enabled outlet) into the store."""
     from digest.crawl import run_crawl
 
-    report = run_crawl(_config(ctx), list(outlets) or None, since=since)
+    if since:
+        try:
+            datetime.strptime(since, "%Y-%m-%d")
+        except ValueError as exc:
+            raise click.BadParameter(f"{since!r} is not YYYY-MM-DD", param_hint="--since") from exc
+    report = run_crawl(
+        _config(ctx), list(outlets) or None, since=since, replay=replay, record=record
+    )
     ctx.exit(_print_report(report))
 
 
@@ -132,13 +155,87 @@ def demo(ctx: click.Context) -> None:
 @cli.command()
 @click.pass_context
 def sources(ctx: click.Context) -> None:
-    """List the outlets in the registry."""
+    """List the outlets with their health: last run, last new article, last run's figures, flags."""
+    from digest.health import outlet_health
     from digest.sources import load_sources
+    from digest.store import make_sessionmaker
 
-    for source in load_sources(_config(ctx).sources_file).values():
-        flag = "" if source.enabled else " (disabled)"
-        kind = "bilateral" if source.bilateral else "general"
-        click.echo(f"{source.name:<16} {source.lang}  {kind:<9}  {source.title}{flag}")
+    config = _config(ctx)
+    registry = load_sources(config.sources_file)
+    with make_sessionmaker(config.database_url)() as session:
+        report = outlet_health(
+            session,
+            registry,
+            stale_runs=config.health_stale_runs,
+            failure_ratio=config.health_failure_ratio,
+        )
+
+    def when(value: datetime | None) -> str:
+        return value.astimezone(config.timezone).strftime("%Y-%m-%d %H:%M") if value else "-"
+
+    click.echo(
+        f"{'outlet':<17}{'lang':<5}{'kind':<8}{'scope':<10}{'last run':<17}{'status':<7}"
+        f"{'last new':<17}{'req':>5}{'304':>5}{'new':>5}{'xfail':>6}{'err':>5}  flags"
+    )
+    for h in report:
+        scope = "bilateral" if registry[h.name].bilateral else "general"
+        flags = list(h.flags) + ([] if h.enabled else ["disabled"])
+        click.echo(
+            f"{h.name:<17}{h.lang:<5}{h.kind:<8}{scope:<10}{when(h.last_run_at):<17}"
+            f"{h.last_status or '-':<7}{when(h.last_new_article_at):<17}{h.requests:>5}"
+            f"{h.not_modified:>5}{h.articles_new:>5}{h.extract_failed:>6}{h.errors:>5}  "
+            f"{'; '.join(flags)}"
+        )
+    click.echo(f"{len(registry)} outlets, {sum(1 for h in report if h.flags)} flagged")
+
+
+@cli.command()
+@click.argument("outlets", nargs=-1)
+@click.option("--live", is_flag=True, help="Fetch every discovery URL once and report what works.")
+@click.option(
+    "--delay",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Seconds between requests to a host.",
+)
+@click.pass_context
+def check(ctx: click.Context, outlets: tuple[str, ...], live: bool, delay: float) -> None:
+    """Validate the outlet registry; with --live, test each outlet's feeds, sitemaps and listings.
+
+    Exit code 3 if some discovery URLs fail, 4 if all do.
+    """
+    from digest.check import Fetcher, check_sources
+    from digest.errors import ConfigError
+    from digest.sources import load_sources
+    from digest.useragent import user_agent
+
+    config = _config(ctx)
+    registry = load_sources(config.sources_file)
+    unknown = sorted(set(outlets) - set(registry))
+    if unknown:
+        raise ConfigError(f"unknown outlet(s): {', '.join(unknown)} (see `ckmon sources`)")
+    chosen = [registry[name] for name in outlets] if outlets else list(registry.values())
+    urls = sum(len(s.discovery_urls) for s in chosen)
+    click.echo(f"registry: {len(chosen)} outlets, {urls} discovery URLs, valid")
+    if not live:
+        return
+    allowed = tuple(str(h) for h in config.scrapy.get("CKMON_ALLOWED_HOSTS", []))
+    fetcher = Fetcher(
+        user_agent(config.contact_url),
+        allow_private=config.allow_private_addresses,
+        allowed_hosts=allowed,
+    )
+    results = []
+    for result in check_sources(chosen, fetcher, delay=delay):
+        results.append(result)
+        mark = "ok  " if result.ok else "FAIL"
+        click.echo(f"{mark} {result.outlet:<17}{result.method:<8}{result.url}  {result.detail}")
+    failed = sum(1 for r in results if not r.ok)
+    click.echo(f"check: {len(results)} URLs, {failed} failed", err=bool(failed))
+    if results and failed == len(results):
+        ctx.exit(EXIT_ALL_FAILED)
+    ctx.exit(EXIT_PARTIAL if failed else 0)
 
 
 @cli.command()

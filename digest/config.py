@@ -48,6 +48,8 @@ class Config:
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     scrapy: dict[str, Any] = field(default_factory=dict)  # [scrapy] overrides, e.g. DOWNLOAD_DELAY
     source_path: Path | None = None  # the ckmon.toml that was read, if any
+    health_stale_runs: int = 3  # [health] stale_runs: flag an outlet with no new article this long
+    health_failure_ratio: float = 0.3  # [health] extract_failure_ratio: flag above this ratio
 
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -97,6 +99,7 @@ def _build(data: dict[str, Any], base: Path, source_path: Path | None) -> Config
     digest = _table(data, "digest", where)
     mail = _table(data, "mail", where)
     smtp = _table(data, "smtp", where)
+    health = _table(data, "health", where)
 
     tz_name = _get(digest, "timezone", str, "Asia/Phnom_Penh", f"{where} [digest]")
     try:
@@ -167,4 +170,6 @@ def _build(data: dict[str, Any], base: Path, source_path: Path | None) -> Config
         ),
         scrapy=_table(data, "scrapy", where),
         source_path=source_path,
+        health_stale_runs=_get(health, "stale_runs", int, 3, f"{where} [health]"),
+        health_failure_ratio=_get(health, "extract_failure_ratio", float, 0.3, f"{where} [health]"),
     )

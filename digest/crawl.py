@@ -57,8 +57,14 @@ def run_crawl(
     since: str | None = None,
     sources_file: Path | None = None,
     settings: dict[str, Any] | None = None,
+    replay: Path | None = None,
+    record: Path | None = None,
 ) -> CrawlReport:
-    """Crawl `outlets` (default: every enabled one) in this process; one reactor per process."""
+    """Crawl `outlets` (default: every enabled one) in this process; one reactor per process.
+
+    `replay` answers every request from a WARC archive instead of the network; `record` appends
+    every fetched response to one.
+    """
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", SETTINGS_MODULE)
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
@@ -70,6 +76,14 @@ def run_crawl(
         raise ConfigError(f"unknown outlet(s): {', '.join(unknown)} (see `ckmon sources`)")
     project = get_project_settings()
     overrides = {"CKMON_DATABASE_URL": config.database_url, **(settings or {})}
+    if replay is not None:
+        from digest.warc import load
+
+        load(replay)  # a missing or broken archive is a clear error before any crawl starts
+        overrides["CKMON_REPLAY"] = str(replay.resolve())
+    if record is not None:
+        record.parent.mkdir(parents=True, exist_ok=True)
+        overrides["CKMON_RECORD"] = str(record.resolve())
     if config.source_path:
         overrides["CKMON_CONFIG"] = str(config.source_path)
     if sources_file:

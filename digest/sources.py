@@ -8,13 +8,34 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote_plus, urlsplit
 
 from digest.errors import ConfigError
 
 LANGS = ("en", "ko", "km")
-KINDS = ("feed",)
+# kind = the outlet's main discovery method. feed/sitemap/listing outlets may declare the other two
+# methods as well (all are used); gnews and gdelt are search aggregators driven by `queries`.
+KINDS = ("feed", "sitemap", "listing", "gnews", "gdelt")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+GNEWS_ENDPOINT = "https://news.google.com/rss/search"
+GDELT_ENDPOINT = "https://api.gdeltproject.org/api/v2/doc/doc"
+# Google News edition parameters per language: hl, gl, ceid.
+GNEWS_EDITIONS = {
+    "en": ("en-US", "US", "US:en"),
+    "ko": ("ko", "KR", "KR:ko"),
+    "km": ("km", "KH", "KH:km"),
+}
+# GDELT's sourcelang names for the query operator.
+GDELT_LANGS = {"en": "english", "ko": "korean", "km": "khmer"}
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A section or search page whose links to articles match `pattern` (a regular expression)."""
+
+    url: str
+    pattern: str
 
 
 @dataclass(frozen=True)
@@ -32,10 +53,34 @@ class Source:
     origin: str = ""
     enabled: bool = True
     selectors: dict[str, str] = field(default_factory=dict)
+    sitemaps: tuple[str, ...] = ()
+    listings: tuple[Listing, ...] = ()
+    queries: tuple[str, ...] = ()
+    endpoint: str = ""  # aggregators: the search API's address (default: the public one)
 
     @property
     def discovery_urls(self) -> tuple[str, ...]:
-        return self.feeds
+        """Every URL a crawl of this outlet starts from."""
+        if self.kind == "gnews":
+            return tuple(gnews_url(q, self.lang, self.endpoint) for q in self.queries)
+        if self.kind == "gdelt":
+            return tuple(gdelt_url(q, self.lang, self.endpoint) for q in self.queries)
+        return self.feeds + self.sitemaps + tuple(listing.url for listing in self.listings)
+
+
+def gnews_url(query: str, lang: str, endpoint: str = "") -> str:
+    """A Google News RSS search in the edition of `lang`."""
+    hl, gl, ceid = GNEWS_EDITIONS[lang]
+    return f"{endpoint or GNEWS_ENDPOINT}?q={quote_plus(query)}&hl={hl}&gl={gl}&ceid={ceid}"
+
+
+def gdelt_url(query: str, lang: str, endpoint: str = "", timespan: str = "7d") -> str:
+    """A GDELT DOC 2.0 article list as JSON, limited to the language of `lang`."""
+    full = f"{query} sourcelang:{GDELT_LANGS[lang]}"
+    return (
+        f"{endpoint or GDELT_ENDPOINT}?query={quote_plus(full)}&mode=ArtList&format=json"
+        f"&maxrecords=75&sort=DateDesc&timespan={timespan}"
+    )
 
 
 def default_sources_path() -> Path:
@@ -49,6 +94,29 @@ def _http_url(value: Any, where: str) -> str:
     if not urlsplit(value).hostname:
         raise ConfigError(f"{where}: {value!r} has no host")
     return value
+
+
+def _url_list(entry: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = entry.get(key, [])
+    if not isinstance(value, list):
+        raise ConfigError(f"{where}: '{key}' must be a list of URLs")
+    return tuple(_http_url(u, f"{where} {key}") for u in value)
+
+
+def _listings(entry: dict[str, Any], where: str) -> tuple[Listing, ...]:
+    value = entry.get("listings", [])
+    if not isinstance(value, list):
+        raise ConfigError(f"{where}: 'listings' must be a list of {{url, pattern}} tables")
+    found = []
+    for item in value:
+        if not isinstance(item, dict) or set(item) != {"url", "pattern"}:
+            raise ConfigError(f"{where}: each of 'listings' needs exactly 'url' and 'pattern'")
+        try:
+            re.compile(item["pattern"])
+        except (re.error, TypeError) as exc:
+            raise ConfigError(f"{where} listings: bad pattern {item['pattern']!r}: {exc}") from exc
+        found.append(Listing(_http_url(item["url"], f"{where} listings"), item["pattern"]))
+    return tuple(found)
 
 
 def _parse_source(name: str, entry: Any, path: Path) -> Source:
@@ -66,14 +134,27 @@ def _parse_source(name: str, entry: Any, path: Path) -> Source:
             raise ConfigError(f"{where}: '{key}' is required")
     if entry["lang"] not in LANGS:
         raise ConfigError(f"{where}: 'lang' must be one of {', '.join(LANGS)}")
-    if entry["kind"] not in KINDS:
+    kind = entry["kind"]
+    if kind not in KINDS:
         raise ConfigError(f"{where}: 'kind' must be one of {', '.join(KINDS)}")
-    feeds = entry.get("feeds", [])
-    if not isinstance(feeds, list) or not feeds:
-        raise ConfigError(f"{where}: 'feeds' must be a non-empty list for kind 'feed'")
-    for key in ("bilateral", "enabled"):
-        if key in entry and not isinstance(entry[key], bool):
-            raise ConfigError(f"{where}: '{key}' must be true or false")
+    feeds = _url_list(entry, "feeds", where)
+    sitemaps = _url_list(entry, "sitemaps", where)
+    listings = _listings(entry, where)
+    queries = entry.get("queries", [])
+    if not isinstance(queries, list) or not all(isinstance(q, str) and q for q in queries):
+        raise ConfigError(f"{where}: 'queries' must be a list of search strings")
+    main = {"feed": feeds, "sitemap": sitemaps, "listing": listings}.get(kind, queries)
+    key = {"feed": "feeds", "sitemap": "sitemaps", "listing": "listings"}.get(kind, "queries")
+    if not main:
+        raise ConfigError(f"{where}: '{key}' must be a non-empty list for kind '{kind}'")
+    if kind in ("gnews", "gdelt") and (feeds or sitemaps or listings):
+        raise ConfigError(f"{where}: kind '{kind}' takes 'queries', not feeds/sitemaps/listings")
+    endpoint = entry.get("endpoint", "")
+    if endpoint:
+        endpoint = _http_url(endpoint, f"{where} endpoint")
+    for flag in ("bilateral", "enabled"):
+        if flag in entry and not isinstance(entry[flag], bool):
+            raise ConfigError(f"{where}: '{flag}' must be true or false")
     selectors = entry.get("selectors", {})
     if not isinstance(selectors, dict) or not all(isinstance(v, str) for v in selectors.values()):
         raise ConfigError(f"{where}: 'selectors' must be a table of CSS selectors")
@@ -82,13 +163,17 @@ def _parse_source(name: str, entry: Any, path: Path) -> Source:
         title=entry["title"],
         lang=entry["lang"],
         home=_http_url(entry["home"], f"{where} home"),
-        kind=entry["kind"],
-        feeds=tuple(_http_url(u, f"{where} feeds") for u in feeds),
+        kind=kind,
+        feeds=feeds,
         country=str(entry.get("country", "intl")),
         bilateral=entry.get("bilateral", False),
         origin=str(entry.get("origin", "")),
         enabled=entry.get("enabled", True),
         selectors=dict(selectors),
+        sitemaps=sitemaps,
+        listings=listings,
+        queries=tuple(queries),
+        endpoint=endpoint,
     )
 
 

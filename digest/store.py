@@ -92,6 +92,10 @@ class CrawlRun(Base):
     extract_failed: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str] = mapped_column(Text, default="")
+    # Added for crawl health; `_add_missing_columns` brings older stores up to date.
+    articles_extracted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    skipped_seen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    refused: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class FetchState(Base):
@@ -151,7 +155,23 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     Base.metadata.create_all(engine)
+    _add_missing_columns(engine)
     return engine
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Add columns that newer versions declare to tables an older version created (add only)."""
+    from sqlalchemy import inspect, text
+    from sqlalchemy.schema import CreateColumn
+
+    inspector = inspect(engine)
+    with engine.begin() as connection:
+        for table in Base.metadata.sorted_tables:
+            present = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in present:
+                    ddl = CreateColumn(column).compile(dialect=engine.dialect)
+                    connection.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {ddl}"))
 
 
 def make_sessionmaker(url: str) -> sessionmaker:

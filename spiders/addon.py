@@ -5,14 +5,9 @@ from __future__ import annotations
 from scrapy.settings import BaseSettings
 
 from digest.config import load_config
+from digest.useragent import VERSION, user_agent
 
-VERSION = "0.1"
-
-
-def user_agent(contact_url: str) -> str:
-    """An honest User-Agent: who we are and where to reach the operator."""
-    contact = f"; +{contact_url}" if contact_url else ""
-    return f"ckmon/{VERSION} (Cambodia-Korea media monitor{contact})"
+__all__ = ["VERSION", "CkmonAddon", "user_agent"]
 
 
 class CkmonAddon:

@@ -34,7 +34,7 @@ class CrawlRunRecorder:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         errors: list[str] = getattr(spider, "discovery_errors", [])
-        discovered = stats.get("ckmon/feeds_ok", 0)
+        discovered = stats.get("ckmon/discovery_ok", 0)
         failed = bool(errors) and not discovered
         with self.sessions() as session:
             run = session.get(CrawlRun, self.run_id)
@@ -47,6 +47,9 @@ class CrawlRunRecorder:
             run.articles_new = stats.get("ckmon/articles_new", 0)
             run.articles_relevant = stats.get("ckmon/articles_relevant", 0)
             run.extract_failed = stats.get("ckmon/extract_failed", 0)
+            run.articles_extracted = stats.get("ckmon/articles_extracted", 0)
+            run.skipped_seen = stats.get("ckmon/skipped_seen", 0)
+            run.refused = stats.get("ckmon/refused_address", 0)
             run.errors = len(errors) + stats.get("ckmon/article_fetch_failed", 0)
             run.error = (
                 "; ".join(errors[:5]) if failed else ("" if reason == "finished" else reason)

@@ -27,6 +27,29 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
+CKMON_RETRY_BACKOFF = 2.0  # seconds before the first retry, doubled each time
+CKMON_RETRY_AFTER_MAX = 120.0  # a longer Retry-After (or backoff) means: not this run
+
+# Only http(s): no file://, ftp://, s3:// or data: URL from a feed is ever opened.
+DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
+
+DOWNLOADER_MIDDLEWARES = {
+    "spiders.middlewares.AddressGuardMiddleware": 40,
+    "spiders.middlewares.SeenUrlMiddleware": 45,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "spiders.middlewares.BackoffRetryMiddleware": 550,
+    "spiders.middlewares.ConditionalGetMiddleware": 800,
+    "spiders.middlewares.WarcRecorderMiddleware": 955,
+    "spiders.middlewares.WarcReplayMiddleware": 960,
+}
+
+# ckmon's own crawl settings (defaults; ckmon.toml's [scrapy] table or -s override them)
+CKMON_ALLOWED_HOSTS: list[str] = []  # host:port pairs let past the address guard (test servers)
+CKMON_FULL_FETCH_DAYS = 7  # conditional GET, but a full fetch of each feed at least this often
+CKMON_SITEMAP_MAX_CHILDREN = 5  # newest child sitemaps followed from an index
+CKMON_LISTING_MAX_LINKS = 60  # article links taken from one listing page
+CKMON_RECORD = ""  # FILE.warc.gz: record every response (`ckmon crawl --record`)
+CKMON_REPLAY = ""  # FILE.warc.gz: answer every request from it (`ckmon crawl --replay`)
 
 ITEM_PIPELINES = {"spiders.pipelines.StorePipeline": 300}
 EXTENSIONS = {

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from scrapy import Spider
 
-from spiders.kinds.feed import FeedSpider
+from spiders.kinds.aggregator import GdeltSpider, GoogleNewsSpider
+from spiders.kinds.site import SiteSpider
 
-KINDS: dict[str, type[Spider]] = {"feed": FeedSpider}
+# feed, sitemap and listing outlets share one class: it uses every method the outlet declares.
+KINDS: dict[str, type[Spider]] = {
+    "feed": SiteSpider,
+    "sitemap": SiteSpider,
+    "listing": SiteSpider,
+    "gnews": GoogleNewsSpider,
+    "gdelt": GdeltSpider,
+}

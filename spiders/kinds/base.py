@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-from scrapy import Spider
+from scrapy import Request, Spider
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
@@ -45,6 +46,50 @@ class OutletSpider(Spider):
     def count(self, key: str, n: int = 1) -> None:
         self.crawler.stats.inc_value(f"ckmon/{key}", n)
 
+    async def start(self) -> AsyncIterator[Request]:
+        for request in self.discovery_requests():
+            yield request
+
+    def discovery_requests(self) -> Iterator[Request]:
+        """The first requests of a crawl: feeds, sitemaps, listings, searches."""
+        raise NotImplementedError
+
+    def discovery_request(self, url: str, callback: Any, **meta: Any) -> Request:
+        """A feed/sitemap/listing request: conditional GET applies, and a 304 reaches `callback`."""
+        return Request(
+            url,
+            callback=callback,
+            errback=self.discovery_failed,
+            meta={"ckmon_discovery": True, "handle_httpstatus_list": [304], **meta},
+        )
+
+    def article_request(
+        self, response: Response, url: str, listed: dict[str, Any], callback: Any = None
+    ) -> Request:
+        """An article page request; the seen-URL middleware drops it if the article is stored."""
+        return response.follow(
+            url,
+            callback=callback or self.parse_article,
+            errback=self.article_failed,
+            cb_kwargs={"listed": listed},
+            meta={"ckmon_article": True},
+        )
+
+    def unchanged(self, response: Response) -> bool:
+        """True (and counted) when a discovery URL answered 304 Not Modified."""
+        self.count("discovery_ok")
+        if response.status == 304:
+            self.count("not_modified")
+            self.logger.info("not modified since last crawl: %s", response.url)
+            return True
+        return False
+
+    def too_old(self, when: datetime | None) -> bool:
+        if when is not None and self.since is not None and when < self.since:
+            self.count("entry_too_old")
+            return True
+        return False
+
     def discovery_failed(self, failure: Failure) -> None:
         """A feed (or sitemap, listing) could not be fetched: the outlet may be unreachable."""
         request = failure.request  # type: ignore[attr-defined]
@@ -55,6 +100,12 @@ class OutletSpider(Spider):
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
+        if request.meta.get("ckmon_skip"):  # stored already, or refused: counted where decided
+            return
+        if failure.check(IgnoreRequest):  # robots.txt, size limits, a compressed bomb
+            self.count("article_dropped")
+            self.logger.warning("article dropped: %s: %s", request.url, failure.getErrorMessage())
+            return
         self.count("article_fetch_failed")
         self.logger.warning("article fetch failed: %s: %s", request.url, failure.getErrorMessage())
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,35 +20,37 @@ def entry_time(entry: Any) -> datetime | None:
     return datetime.fromtimestamp(calendar.timegm(parsed), UTC) if parsed else None
 
 
-class FeedSpider(OutletSpider):
-    async def start(self) -> AsyncIterator[Request]:
+def parse_feed_body(spider: OutletSpider, response: Response) -> list[Any]:
+    """The entries of a feed response, or [] (counted and logged) when it has none."""
+    feed = feedparser.parse(response.body, response_headers={"content-location": response.url})
+    if not feed.entries:
+        spider.count("feed_empty_or_malformed")
+        reason = feed.get("bozo_exception", "no entries")
+        spider.logger.warning("feed has no usable entries: %s (%s)", response.url, reason)
+    return list(feed.entries)
+
+
+class FeedMixin(OutletSpider):
+    def feed_requests(self) -> Iterator[Request]:
         for url in self.source.feeds:
-            yield Request(url, callback=self.parse_feed, errback=self.discovery_failed)
+            yield self.discovery_request(url, self.parse_feed)
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
-        feed = feedparser.parse(response.body, response_headers={"content-location": response.url})
-        if not feed.entries:
-            self.count("feed_empty_or_malformed")
-            reason = feed.get("bozo_exception", "no entries")
-            self.logger.warning("feed has no usable entries: %s (%s)", response.url, reason)
+        if self.unchanged(response):
             return
-        self.count("feeds_ok")
-        for entry in feed.entries:
+        entries = parse_feed_body(self, response)
+        if entries:
+            self.count("feeds_ok")
+        for entry in entries:
             link = (entry.get("link") or "").strip()
             if not link:
                 self.count("entry_without_link")
                 continue
             when = entry_time(entry)
-            if when and self.since and when < self.since:
-                self.count("entry_too_old")
+            if self.too_old(when):
                 continue
             listed = {
                 "title": entry.get("title", ""),
                 "published": when.isoformat() if when else "",
             }
-            yield response.follow(
-                link,
-                callback=self.parse_article,
-                errback=self.article_failed,
-                cb_kwargs={"listed": listed},
-            )
+            yield self.article_request(response, link, listed)

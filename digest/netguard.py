@@ -1,0 +1,78 @@
+"""Which addresses a crawl may reach: only http(s), and only public addresses after name resolution.
+
+A feed is untrusted input: a link to 169.254.169.254 (cloud metadata), 127.0.0.1 or 10.x must not
+turn the crawler against the machine it runs on or its network.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Callable, Iterable
+from urllib.parse import urlsplit
+
+from digest.errors import CkmonError
+
+SCHEMES = ("http", "https")
+# Metadata services that are not all in a non-global range on every cloud.
+METADATA_ADDRESSES = frozenset(
+    ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")
+)
+
+Resolver = Callable[[str, int], list[str]]
+
+
+class UnsafeURLError(CkmonError):
+    """A URL the crawler refuses to fetch (scheme or address)."""
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """Every address `host` resolves to (a literal address resolves to itself)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return sorted({info[4][0] for info in infos})
+
+
+def is_public(address: str) -> bool:
+    """True for a globally routable unicast address that is no cloud metadata service."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone id
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast and ip not in METADATA_ADDRESSES
+
+
+def host_port(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    if parts.scheme not in SCHEMES:
+        raise UnsafeURLError(f"only http and https are fetched, not {parts.scheme or 'no'} scheme")
+    if not parts.hostname:
+        raise UnsafeURLError("URL without a host")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise UnsafeURLError(f"bad port: {exc}") from exc
+    return parts.hostname.lower(), port
+
+
+def check_url(
+    url: str,
+    *,
+    allow_private: bool = False,
+    allowed_hosts: Iterable[str] = (),
+    resolver: Resolver = resolve,
+) -> list[str]:
+    """Raise `UnsafeURLError` unless `url` may be fetched; returns the addresses checked.
+
+    `allowed_hosts` are `host:port` pairs let through as written (a test server on loopback);
+    everything else is resolved and every address it resolves to must be public.
+    """
+    host, port = host_port(url)
+    if allow_private or f"{host}:{port}" in set(allowed_hosts):
+        return []
+    try:
+        addresses = resolver(host, port)
+    except (OSError, UnicodeError):
+        return []  # unresolvable: the download fails on its own, with the real DNS error
+    refused = [a for a in addresses if not is_public(a)]
+    if refused:
+        raise UnsafeURLError(f"{host} resolves to non-public address {', '.join(refused)}")
+    return addresses

@@ -1,0 +1,69 @@
+"""News sitemaps and sitemap indexes: old items are skipped on their dates, before any fetch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from scrapy import Request
+from scrapy.http import Response
+from scrapy.utils.gz import gunzip
+
+from digest.sitemaps import language_matches, parse_sitemap
+from spiders.kinds.base import OutletSpider
+
+MAX_DEPTH = 2  # an index of indexes of urlsets, no deeper
+
+
+class SitemapMixin(OutletSpider):
+    def sitemap_requests(self) -> Iterator[Request]:
+        for url in self.source.sitemaps:
+            yield self.discovery_request(url, self.parse_sitemap, sitemap_depth=0)
+
+    def _sitemap_body(self, response: Response) -> bytes | None:
+        body = response.body
+        if body[:2] == b"\x1f\x8b":  # a .xml.gz file (not transport compression)
+            max_size = self.crawler.settings.getint("DOWNLOAD_MAXSIZE")
+            try:
+                body = gunzip(body, max_size=max_size)
+            except Exception as exc:  # corrupt or over the size limit: both mean "unusable"
+                self.count("sitemap_dropped")
+                self.logger.warning("sitemap dropped: %s: %s", response.url, exc)
+                return None
+        return body
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        if self.unchanged(response):
+            return
+        body = self._sitemap_body(response)
+        if body is None:
+            return
+        try:
+            entries = parse_sitemap(body)
+        except (ValueError, SyntaxError) as exc:
+            self.count("sitemap_malformed")
+            self.logger.warning("not a sitemap: %s: %s", response.url, exc)
+            return
+        self.count("sitemaps_ok")
+        depth = response.meta.get("sitemap_depth", 0)
+        children = [e for e in entries if e.is_index]
+        if children and depth < MAX_DEPTH:
+            limit = self.crawler.settings.getint("CKMON_SITEMAP_MAX_CHILDREN", 5)
+            oldest = datetime.min.replace(tzinfo=UTC)
+            recent = [e for e in children if not self.too_old(e.lastmod)]
+            recent.sort(key=lambda e: e.lastmod or oldest, reverse=True)
+            for child in recent[:limit]:
+                yield self.discovery_request(
+                    response.urljoin(child.loc), self.parse_sitemap, sitemap_depth=depth + 1
+                )
+        for entry in entries:
+            if entry.is_index or self.too_old(entry.when):
+                continue
+            if not language_matches(entry.language, self.source.lang):
+                self.count("entry_other_language")
+                continue
+            listed = {
+                "title": entry.title,
+                "published": entry.published.isoformat() if entry.published else "",
+            }
+            yield self.article_request(response, entry.loc, listed)

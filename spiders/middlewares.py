@@ -1,0 +1,229 @@
+"""Downloader middlewares: thin wrappers over plain functions in `digest/`.
+
+Order (request side): address guard 40 → seen-URL skip 45 → robots.txt 100 → … → retry 550 →
+conditional GET 800 → WARC recorder 955 → WARC replay 960 (answers instead of the network).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Headers, Response
+from scrapy.responsetypes import responsetypes
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import threads
+from twisted.internet.task import deferLater
+
+from digest import warc
+from digest.backoff import backoff_delay, retry_after_seconds
+from digest.fetchstate import conditional_headers, remember
+from digest.netguard import UnsafeURLError, check_url, host_port
+from digest.seen import is_stored
+from digest.store import make_sessionmaker, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def _inc(crawler: Crawler, key: str) -> None:
+    if crawler.stats is not None:
+        crawler.stats.inc_value(key)
+
+
+class AddressGuardMiddleware:
+    """Refuses non-http(s) URLs, and hosts that resolve to private, loopback, link-local or
+    metadata addresses, for every request including redirects and robots.txt.
+
+    `CKMON_ALLOW_PRIVATE_ADDRESSES` lets everything through; `CKMON_ALLOWED_HOSTS` lists
+    `host:port` pairs let through as written (a local test server) while the guard stays on.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        self.crawler = crawler
+        self.allow_private = settings.getbool("CKMON_ALLOW_PRIVATE_ADDRESSES")
+        self.allowed_hosts = frozenset(settings.getlist("CKMON_ALLOWED_HOSTS"))
+        self.replaying = bool(settings.get("CKMON_REPLAY"))
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> AddressGuardMiddleware:
+        return cls(crawler)
+
+    async def process_request(self, request: Request) -> None:
+        try:
+            if self.replaying:  # nothing leaves the machine: only the scheme matters
+                host_port(request.url)
+            else:
+                await maybe_deferred_to_future(
+                    threads.deferToThread(
+                        check_url,
+                        request.url,
+                        allow_private=self.allow_private,
+                        allowed_hosts=self.allowed_hosts,
+                    )
+                )
+        except UnsafeURLError as exc:
+            _inc(self.crawler, "ckmon/refused_address")
+            request.meta["ckmon_skip"] = "refused"
+            log.warning("refused %s: %s", request.url, exc)
+            raise IgnoreRequest(f"refused {request.url}: {exc}") from exc
+
+
+class SeenUrlMiddleware:
+    """Drops article requests whose URL is already stored, before anything is fetched."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.sessions = make_sessionmaker(crawler.settings["CKMON_DATABASE_URL"])
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SeenUrlMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        if not request.meta.get("ckmon_article"):
+            return
+        with self.sessions() as session:
+            stored = is_stored(session, request.url)
+        if stored:
+            _inc(self.crawler, "ckmon/skipped_seen")
+            request.meta["ckmon_skip"] = "seen"
+            raise IgnoreRequest(f"already stored: {request.url}")
+
+
+class ConditionalGetMiddleware:
+    """ETag / Last-Modified for discovery URLs; a full fetch every `CKMON_FULL_FETCH_DAYS`."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        from datetime import timedelta
+
+        self.sessions = make_sessionmaker(crawler.settings["CKMON_DATABASE_URL"])
+        self.full_every = timedelta(days=crawler.settings.getfloat("CKMON_FULL_FETCH_DAYS", 7))
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ConditionalGetMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        if not request.meta.get("ckmon_discovery") or "ckmon_conditional" in request.meta:
+            return
+        with self.sessions() as session:
+            headers = conditional_headers(session, request.url, utcnow(), self.full_every)
+        request.meta["ckmon_conditional"] = bool(headers)
+        for name, value in headers.items():
+            request.headers.setdefault(name, value)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if request.meta.get("ckmon_discovery") and response.status == 200:
+            etag = response.headers.get("ETag", b"").decode("latin-1")
+            modified = response.headers.get("Last-Modified", b"").decode("latin-1")
+            if etag or modified:
+                with self.sessions() as session:
+                    remember(
+                        session,
+                        request.url,
+                        etag=etag,
+                        last_modified=modified,
+                        full=not request.meta.get("ckmon_conditional"),
+                        now=utcnow(),
+                    )
+        return response
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retries, waiting first: Retry-After when the server sends it (429, 503), else
+    exponential backoff from `CKMON_RETRY_BACKOFF` seconds. A Retry-After beyond
+    `CKMON_RETRY_AFTER_MAX` seconds means giving up for this run."""
+
+    def __init__(self, settings: Any) -> None:
+        super().__init__(settings)
+        self.backoff = settings.getfloat("CKMON_RETRY_BACKOFF", 2.0)
+        self.max_wait = settings.getfloat("CKMON_RETRY_AFTER_MAX", 120.0)
+
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
+        if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
+            return response
+        attempt = request.meta.get("retry_times", 0)
+        if attempt >= request.meta.get("max_retry_times", self.max_retry_times):
+            return self._retry(request, f"HTTP {response.status}") or response  # logs give-up
+        header = response.headers.get("Retry-After", b"").decode("latin-1")
+        delay = retry_after_seconds(header, utcnow()) if header else None
+        if delay is None:
+            delay = backoff_delay(attempt, self.backoff, self.max_wait)
+        elif delay > self.max_wait:
+            _inc(self.crawler, "ckmon/retry_after_too_long")
+            log.warning("%s asks to retry after %.0fs: not this run", request.url, delay)
+            return response
+        _inc(self.crawler, "ckmon/retry_waited")
+        log.info("HTTP %s from %s: retrying in %.1fs", response.status, request.url, delay)
+        from twisted.internet import reactor
+
+        await maybe_deferred_to_future(deferLater(reactor, delay, lambda: None))
+        return self._retry(request, f"HTTP {response.status}") or response
+
+
+def _header_pairs(headers: Headers) -> list[tuple[str, str]]:
+    return [
+        (name.decode("latin-1"), value.decode("latin-1"))
+        for name, values in headers.items()
+        for value in values
+    ]
+
+
+class WarcRecorderMiddleware:
+    """`CKMON_RECORD=FILE.warc.gz`: every fetched response, as received, appended to a WARC."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcRecorderMiddleware:
+        path = crawler.settings.get("CKMON_RECORD")
+        if not path:
+            raise NotConfigured  # no message: being off is the normal case, not a warning
+        return cls(Path(path))
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if "replayed" not in response.flags:
+            warc.append(
+                self.path,
+                request.url,
+                response.status,
+                _header_pairs(response.headers),
+                response.body,
+            )
+        return response
+
+
+class WarcReplayMiddleware:
+    """`CKMON_REPLAY=FILE.warc.gz`: every request answered from the archive; unknown URLs get 404."""
+
+    def __init__(self, archive: dict[str, warc.Recorded]) -> None:
+        self.archive = archive
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> WarcReplayMiddleware:
+        path = crawler.settings.get("CKMON_REPLAY")
+        if not path:
+            raise NotConfigured  # no message: being off is the normal case, not a warning
+        return cls(warc.load(Path(path)))
+
+    def process_request(self, request: Request) -> Response:
+        recorded = self.archive.get(request.url)
+        if recorded is None:
+            return Response(request.url, status=404, request=request, flags=["replayed"])
+        headers = Headers(recorded.headers)
+        cls = responsetypes.from_args(headers=headers, url=request.url, body=recorded.body)
+        return cls(
+            url=request.url,
+            status=recorded.status,
+            headers=headers,
+            body=recorded.body,
+            request=request,
+            flags=["replayed"],
+        )

@@ -1,0 +1,143 @@
+"""A loopback server for crawl tests: several outlets' feeds, sitemaps and pages under tests/sites,
+with what real servers do: ETag/Last-Modified and 304, gzip, redirects, 429 with Retry-After.
+
+Placeholders in files: `{BASE}` (this server), `{GNEWS:/path}` (a Google News article link that
+carries this server's /path, as old-style Google News RSS links carry the publisher's URL).
+Special paths: /bomb.html and /herald/bomb-sitemap.xml.gz (gzip bombs), /go/<path> (302 to http://localhost:<port>/<path>),
+/gdelt/api (429 with Retry-After: 1 on the first request).
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+SITES = Path(__file__).parent / "sites"
+LAST_MODIFIED = "Mon, 23 Nov 2026 00:00:00 GMT"
+TYPES = {
+    ".html": "text/html",  # no charset: pages declare theirs (EUC-KR, UTF-8) in a meta tag
+    ".xml": "application/xml",
+    ".rss": "application/rss+xml; charset=utf-8",
+    ".json": "application/json",
+    ".txt": "text/plain",
+}
+BOMB_SIZE = 32 * 1024 * 1024  # decompressed; a few tens of kB on the wire
+
+
+@dataclass
+class SiteLog:
+    """What the crawler asked for: (path with query, status answered)."""
+
+    hits: list[tuple[str, int]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, path: str, status: int) -> None:
+        with self.lock:
+            self.hits.append((path, status))
+
+    def paths(self) -> list[str]:
+        return [p for p, _ in self.hits]
+
+    def clear(self) -> None:
+        with self.lock:
+            self.hits.clear()
+
+
+def gnews_link(url: str) -> str:
+    """An old-style Google News article link carrying `url` (protobuf field 4, base64url)."""
+    raw = url.encode()
+    payload = b"\x08\x13\x22" + bytes([len(raw)]) + raw + b"\xd2\x01\x00"
+    token = base64.urlsafe_b64encode(payload).decode().rstrip("=")
+    return f"https://news.google.com/rss/articles/{token}?oc=5"
+
+
+def _handler(root: Path, log: SiteLog, state: dict[str, int]) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _base(self) -> str:
+            host, port = self.server.server_address[:2]
+            return f"http://{host}:{port}"
+
+        def _send(
+            self, status: int, body: bytes = b"", headers: dict[str, str] | None = None
+        ) -> None:
+            log.add(self.path, status)
+            self.send_response(status)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:
+            parts = urlsplit(self.path)
+            path = parts.path.lstrip("/")
+            if path == "bomb.html":
+                body = gzip.compress(b"<html>" + b" " * BOMB_SIZE, compresslevel=9)
+                self._send(200, body, {"Content-Type": "text/html", "Content-Encoding": "gzip"})
+                return
+            if path == "herald/bomb-sitemap.xml.gz":  # a .gz file, not transport compression
+                body = gzip.compress(b"<urlset>" + b" " * BOMB_SIZE, compresslevel=9)
+                self._send(200, body, {"Content-Type": "application/x-gzip"})
+                return
+            if path.startswith("go/"):
+                port = self.server.server_address[1]
+                self._send(302, b"", {"Location": f"http://localhost:{port}/{path[3:]}"})
+                return
+            if path == "gdelt/api":
+                state["gdelt"] = state.get("gdelt", 0) + 1
+                if state["gdelt"] == 1:
+                    self._send(429, b"slow down", {"Retry-After": "1"})
+                    return
+                path = "gdelt/api.json"
+            target = (root / path).resolve()
+            if not target.is_file() and target.with_suffix(".rss").is_file():
+                target = target.with_suffix(".rss")
+            if not path or root.resolve() not in target.parents or not target.is_file():
+                self._send(404, b"not found", {"Content-Type": "text/plain"})
+                return
+            body = target.read_bytes().replace(b"{BASE}", self._base().encode())
+            body = re.sub(
+                rb"\{GNEWS:([^}]+)\}",
+                lambda m: gnews_link(self._base() + m.group(1).decode()).encode(),
+                body,
+            )
+            etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+            validators = {"ETag": etag, "Last-Modified": LAST_MODIFIED}
+            if self.headers.get("If-None-Match") == etag:
+                self._send(304, b"", validators)
+                return
+            ctype = TYPES.get(target.suffix, "application/octet-stream")
+            if "gzip" in self.headers.get("Accept-Encoding", "") and target.suffix != ".html":
+                body = gzip.compress(body)
+                validators["Content-Encoding"] = "gzip"
+            self._send(200, body, {"Content-Type": ctype, **validators})
+
+        def log_message(self, format: str, *args: object) -> None:  # quiet: the crawl logs
+            pass
+
+    return Handler
+
+
+@contextmanager
+def serve_sites(root: Path = SITES) -> Iterator[tuple[str, SiteLog]]:
+    """Serve `root` on 127.0.0.1 at a free port; yields (base URL, request log)."""
+    log = SiteLog()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(root, log, {}))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", log
+    finally:
+        server.shutdown()
+        server.server_close()

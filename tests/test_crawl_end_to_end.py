@@ -1,0 +1,224 @@
+"""Five sample outlets, one per spider kind, crawled over loopback through the real `ckmon crawl`:
+first run, an unchanged second run, safety refusals, and a replay of the recorded WARC."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+from tests.conftest import ckmon
+from tests.crawlsite import SiteLog, serve_sites
+
+
+def registry(base: str) -> str:
+    return f"""
+[gazette]
+title = "Test Gazette"
+lang = "en"
+country = "kh"
+home = "{base}/gazette/"
+kind = "feed"
+feeds = ["{base}/gazette/feed.rss"]
+origin = "test fixture"
+
+[herald]
+title = "샘플 헤럴드"
+lang = "ko"
+country = "kr"
+home = "{base}/herald/"
+kind = "sitemap"
+sitemaps = ["{base}/herald/sitemap-index.xml"]
+bilateral = true
+origin = "test fixture"
+
+[khmerdaily]
+title = "កាសែតគំរូ"
+lang = "km"
+country = "kh"
+home = "{base}/khmerdaily/"
+kind = "listing"
+listings = [{{ url = "{base}/khmerdaily/index.html", pattern = "/khmerdaily/news/\\\\d+\\\\.html$" }}]
+bilateral = true
+origin = "test fixture"
+
+[gnews_test]
+title = "Google News search (test)"
+lang = "en"
+home = "{base}/gnews/"
+kind = "gnews"
+queries = ["Cambodia Korea"]
+endpoint = "{base}/gnews/rss/search"
+origin = "test fixture"
+
+[gdelt_test]
+title = "GDELT (test)"
+lang = "en"
+home = "{base}/gdelt/"
+kind = "gdelt"
+queries = ["Cambodia Korea"]
+endpoint = "{base}/gdelt/api"
+origin = "test fixture"
+"""
+
+
+def workspace(tmp: Path, base: str, name: str) -> Path:
+    """A ckmon.toml whose address guard is ON: only the test server's own host:port is let through."""
+    folder = tmp / name
+    folder.mkdir()
+    (folder / "sources.toml").write_text(registry(base), encoding="utf-8")
+    port = base.rsplit(":", 1)[1]
+    config = folder / "ckmon.toml"
+    config.write_text(
+        f"""
+[crawl]
+allow_private_addresses = false
+sources_file = "sources.toml"
+
+[scrapy]
+CKMON_ALLOWED_HOSTS = ["127.0.0.1:{port}"]
+DOWNLOAD_DELAY = 0
+AUTOTHROTTLE_ENABLED = false
+CKMON_RETRY_BACKOFF = 0.1
+LOG_LEVEL = "INFO"
+""",
+        encoding="utf-8",
+    )
+    return config
+
+
+EXPECTED = {
+    "/gazette/koica-water.html",
+    "/herald/workers-euckr.html",
+    "/herald/seoul-visit.html",
+    "/khmerdaily/news/1001.html",
+    "/khmerdaily/news/1002.html",
+    "/wire/flights.html",
+    "/asiadesk/edcf-loan.html",
+}
+DISCOVERY = {
+    "/gazette/feed.rss",
+    "/herald/sitemap-index.xml",
+    "/herald/news-sitemap.xml",
+    "/khmerdaily/index.html",
+}
+
+
+def stored(db: Path) -> dict[str, tuple[str, str]]:
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT canonical_url, title, lang FROM articles").fetchall()
+    return {url.split(":", 2)[2].split("/", 1)[1]: (title, lang) for url, title, lang in rows}
+
+
+def article_paths(log: SiteLog) -> set[str]:
+    return (
+        {p.split("?")[0] for p in log.paths()}
+        - DISCOVERY
+        - {"/robots.txt"}
+        - {
+            "/gnews/rss/search",
+            "/gdelt/api",
+        }
+    )
+
+
+def test_crawl_twice_then_replay(tmp_path: Path) -> None:
+    archive = tmp_path / "run.warc.gz"
+    with serve_sites() as (base, log):
+        live = workspace(tmp_path, base, "live")
+        first = ckmon(live, "crawl", "--since", "2026-01-01", "--record", str(archive))
+        out = first.stdout + first.stderr
+        assert first.returncode == 0, out
+        for outlet in ("gazette", "herald", "khmerdaily", "gnews_test", "gdelt_test"):
+            assert f"{outlet}: ok" in first.stdout, out
+
+        articles = stored(live.parent / "data" / "ckmon.sqlite")
+        assert {"/" + p for p in articles} == EXPECTED, out
+        # An EUC-KR page (charset only in its meta tag) and a Khmer page decode correctly.
+        assert articles["herald/workers-euckr.html"][0] == "캄보디아 근로자 고용허가제 쿼터 확대"
+        with sqlite3.connect(live.parent / "data" / "ckmon.sqlite") as conn:
+            (text,) = conn.execute(
+                "SELECT text FROM articles WHERE url LIKE '%workers-euckr.html'"
+            ).fetchone()
+        assert "김똠씨" in text  # a CP949 extension character on a page labelled EUC-KR
+        assert articles["khmerdaily/news/1001.html"][0].startswith("កម្ពុជា និងកូរ៉េខាងត្បូង")
+
+        asked = {p.split("?")[0] for p in log.paths()}
+        # Old items, another language's items and old child sitemaps are skipped before fetching.
+        for skipped in (
+            "/gazette/old-story.html",
+            "/herald/archive-2019.xml",
+            "/herald/old-news.html",
+            "/herald/english-edition.html",
+            "/wire/old.html",
+            "/asiadesk/korean-copy.html",
+            "/asiadesk/old.html",
+            "/khmerdaily/about.html",
+            "/private-area/members.html",  # robots.txt
+        ):
+            assert skipped not in asked, skipped
+        # The guard: metadata address, a redirect to a name resolving to loopback, file://.
+        assert "/go/gazette/secret.html" in asked  # the redirect itself is on the allowed host
+        assert "/gazette/secret.html" not in asked
+        assert "refused http://169.254.169.254/latest/meta-data/" in out
+        assert f"refused http://localhost:{base.rsplit(':', 1)[1]}/gazette/secret.html" in out
+        assert (
+            "refused file://" in out
+        )  # feedparser turns file:///etc/passwd into file://etc/passwd
+        # The bomb is dropped, not stored, and the crawl goes on.
+        assert "/bomb.html" in asked and "bomb.html" not in articles
+        assert "article dropped" in out and "bomb.html" in out
+        assert "sitemap dropped" in out and "bomb-sitemap.xml.gz" in out
+        # 429 with Retry-After: 1 was waited for, then retried.
+        assert "retrying in 1.0s" in out
+
+        log.clear()
+        second = ckmon(live, "crawl", "--since", "2026-01-01")
+        assert second.returncode == 0, second.stdout + second.stderr
+        assert "0 new articles" in second.stderr + second.stdout
+        assert article_paths(log) == set()  # nothing changed: no article is asked for
+        statuses = dict(log.hits)
+        for path in ("/gazette/feed.rss", "/herald/sitemap-index.xml", "/khmerdaily/index.html"):
+            assert statuses[path] == 304, log.hits
+        assert len(stored(live.parent / "data" / "ckmon.sqlite")) == len(EXPECTED)
+        with sqlite3.connect(live.parent / "data" / "ckmon.sqlite") as conn:
+            runs = conn.execute(
+                "SELECT o.name, r.not_modified, r.articles_new, r.skipped_seen FROM crawl_runs r "
+                "JOIN outlets o ON o.id = r.outlet_id ORDER BY r.id DESC LIMIT 5"
+            ).fetchall()
+        assert all(new == 0 for _, _, new, _ in runs)
+        assert {name for name, not_modified, _, _ in runs if not_modified} >= {
+            "gazette",
+            "herald",
+            "khmerdaily",
+        }
+
+        # The periodic full fetch: feeds are fetched whole, but stored articles are not requested;
+        # only what is not stored (the bomb, the refused redirect) is asked for again.
+        log.clear()
+        live.write_text(live.read_text() + "CKMON_FULL_FETCH_DAYS = 0\n", encoding="utf-8")
+        third = ckmon(live, "crawl", "--since", "2026-01-01")
+        assert third.returncode == 0, third.stdout + third.stderr
+        assert dict(log.hits)["/gazette/feed.rss"] == 200
+        assert article_paths(log) == {
+            "/bomb.html",
+            "/go/gazette/secret.html",
+            "/herald/bomb-sitemap.xml.gz",
+        }
+        assert len(stored(live.parent / "data" / "ckmon.sqlite")) == len(EXPECTED)
+
+        # `ckmon sources`: per-outlet health from those three runs.
+        table = ckmon(live, "sources")
+        assert table.returncode == 0, table.stderr
+        rows = {line.split()[0]: line.split() for line in table.stdout.splitlines()[1:-1]}
+        assert set(rows) == {"gazette", "herald", "khmerdaily", "gnews_test", "gdelt_test"}
+        gazette = rows["gazette"]
+        assert gazette[1:4] == ["en", "feed", "general"] and gazette[6] == "ok"
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", gazette[7])  # the day of its last new article
+        assert "5 outlets, 0 flagged" in table.stdout
+
+    # The server is gone: the replay answers everything from the archive.
+    replay = workspace(tmp_path, base, "replay")
+    replayed = ckmon(replay, "crawl", "--since", "2026-01-01", "--replay", str(archive))
+    assert replayed.returncode == 0, replayed.stdout + replayed.stderr
+    assert stored(replay.parent / "data" / "ckmon.sqlite") == articles

@@ -21,6 +21,7 @@ import trafilatura
 from bs4 import BeautifulSoup
 from bs4.element import Tag
 from htmldate import find_date
+from soupsieve import SelectorSyntaxError
 from trafilatura.utils import decode_file
 
 from digest.article import Article
@@ -118,9 +119,11 @@ def clean_title(title: str, site_name: str = "", url: str = "") -> str:
             return title
         head, tail = title[: cuts[-1].start()], title[cuts[-1].end() :]
         words = re.findall(r"\w+", tail.lower())
+        squashed = "".join(w for w in words if w != "the")
         is_site = bool(words) and (
             (site_name and tail.lower() == site_name.lower())
             or (len(words) <= 6 and any(w in site_words for w in words))
+            or (len(squashed) >= 5 and any(squashed in w for w in site_words))
         )
         if not is_site or len(head) < 10:
             return title
@@ -134,7 +137,7 @@ def _untruncated(title: str, others: list[str]) -> str:
         return title
     for other in others:
         other = " ".join((other or "").split())
-        if other.startswith(stem) and len(other) > len(stem):
+        if other.startswith(stem) and len(other) > len(stem) and not other.endswith(("...", "…")):
             return other
     return title
 
@@ -258,7 +261,7 @@ def _by_selectors(soup: BeautifulSoup, selectors: dict[str, str]) -> dict[str, s
             continue
         try:
             nodes = soup.select(selector)
-        except ValueError as exc:  # soupsieve's SelectorSyntaxError is a ValueError
+        except SelectorSyntaxError as exc:
             log.warning("bad CSS selector %r for %s: %s", selector, name, exc)
             continue
         if field == "body":

@@ -175,7 +175,8 @@ def score(
 ) -> Relevance:
     """Weigh where and how each country is named; see the module docstring for the rules.
 
-    An outlet that covers the relationship itself (`bilateral`) needs only one of the two.
+    An outlet that covers the relationship itself (`bilateral`) needs only one of the two, named
+    in the title or lead.
     """
     w = rules.weights
     text = normalize(text)
@@ -231,13 +232,13 @@ def score(
             {"country": "both", "where": "same sentence", "terms": [f"{len(shared)} sentence(s)"]}
         )
     total = sum(weight.values()) + w["proximity"] * min(2, len(shared))
-    if bilateral:
-        relevant = max(weight.values()) >= w["threshold"]
+    if bilateral:  # the outlet covers the relationship: one country up front is enough
+        relevant = max(weight.values()) >= w["lead"]
     else:
         relevant = all(v >= w["threshold"] for v in weight.values()) or bool(
             shared
             and min(weight.values()) >= w["near_min"]
-            and max(weight.values()) >= w["threshold"]
+            and sum(weight.values()) >= w["threshold"]
         )
         if relevant and multilateral and not _cambodian_angle(mentions):
             relevant = False

@@ -56,6 +56,18 @@ _KM_LONG = re.compile(
 _UPDATED = re.compile(r"(수정|업데이트|updated?|modified|កែប្រែ)\s*[:：]?\s*$", re.IGNORECASE)
 
 
+def zone_for(lang: str = "", url: str = "") -> ZoneInfo | None:
+    """The zone a stamp without one is read in: by language, else by the site's country domain."""
+    if lang in ZONE_BY_LANG:
+        return ZONE_BY_LANG[lang]
+    host = (re.split(r"/+", url + "//")[1] or "").split(":")[0].lower()
+    if host.endswith(".kr"):
+        return KST
+    if host.endswith(".kh"):
+        return ICT
+    return None
+
+
 def fold_digits(text: str) -> str:
     """Khmer digits to ASCII digits (០១២ → 012)."""
     return text.translate(_KHMER_DIGITS)

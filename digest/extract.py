@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import py3langid
 import trafilatura
@@ -25,7 +26,7 @@ from soupsieve import SelectorSyntaxError
 from trafilatura.utils import decode_file
 
 from digest.article import Article
-from digest.dates import ZONE_BY_LANG, find_dates, parse_date, parse_iso, plausible
+from digest.dates import ZONE_BY_LANG, find_dates, parse_date, parse_iso, plausible, zone_for
 from digest.structured import Declared, read_declared
 from digest.textnorm import normalize
 from digest.urls import canonical_url
@@ -82,7 +83,7 @@ def extract_article(
     lead = picked.get("lead") or declared.description or (doc.description if doc else "") or ""
     lead = " ".join(lead.split()) or _first_paragraph(body)
     lang = _language(title, lead, body, declared.lang)
-    published, source = _published(declared, picked, text_html, soup, lang, now)
+    published, source = _published(declared, picked, text_html, soup, lang, url, now)
     if published is None and fallback_published is not None:
         published, source = fallback_published, fallback_source
     authors = _authors(picked, declared, doc)
@@ -93,7 +94,7 @@ def extract_article(
         lead=lead,
         authors=authors,
         published=published,
-        updated=_updated(declared, picked, lang),
+        updated=_updated(declared, picked, zone_for(lang, url)),
         date_source=source,
         image=declared.image or (doc.image if doc and doc.image else ""),
         lang=lang,
@@ -177,53 +178,58 @@ def _published(
     html: str,
     soup: BeautifulSoup,
     lang: str,
+    url: str,
     now: datetime | None,
 ) -> tuple[datetime | None, str]:
-    tz = ZONE_BY_LANG.get(lang)
+    tz = zone_for(lang, url)
     if declared.published:
-        when = parse_iso(declared.published, tz) or parse_date(declared.published, lang)
+        when = parse_iso(declared.published, tz) or parse_date(declared.published, lang, tz)
         if plausible(when, now):
             return when, declared.published_from
     if picked.get("published"):
-        when = parse_date(picked["published"], lang)
+        when = parse_date(picked["published"], lang, tz)
         if plausible(when, now):
             return when, "selector"
-    when = _labelled_date(soup, lang, now)
+    when = _labelled_date(soup, lang, tz, now)
     if when is not None:
         return when, "page"
     if lang in ZONE_BY_LANG:  # Korean/Khmer bylines: htmldate does not read 년월일 or Khmer digits
-        when = _dated_element(soup, lang, now)
+        when = _dated_element(soup, lang, tz, now)
         if when is not None:
             return when, "page"
     found = find_date(html, outputformat="%Y-%m-%dT%H:%M:%S%z", original_date=True)
     when = (parse_iso(found, tz) or parse_iso(found[:10], tz)) if found else None
     if plausible(when, now):
         return when, "htmldate"
-    when = _dated_element(soup, lang, now)
+    when = _dated_element(soup, lang, tz, now)
     return (when, "page") if when is not None else (None, "")
 
 
-def _dated_element(soup: BeautifulSoup, lang: str, now: datetime | None) -> datetime | None:
+def _dated_element(
+    soup: BeautifulSoup, lang: str, tz: ZoneInfo | None, now: datetime | None
+) -> datetime | None:
     """The first publication stamp in <time> or date/byline-like elements."""
     for node in soup.find_all("time"):
         stamp = node.get("datetime")
-        when = parse_iso(stamp, ZONE_BY_LANG.get(lang)) if isinstance(stamp, str) else None
+        when = parse_iso(stamp, tz) if isinstance(stamp, str) else None
         if plausible(when, now):
             return when
     for node in soup.find_all(_dateish):
         text = node.get_text(" ", strip=True)[:200]
-        for when in find_dates(text, lang):
+        for when in find_dates(text, lang, tz):
             if plausible(when, now):
                 return when
     return None
 
 
-def _labelled_date(soup: BeautifulSoup, lang: str, now: datetime | None) -> datetime | None:
+def _labelled_date(
+    soup: BeautifulSoup, lang: str, tz: ZoneInfo | None, now: datetime | None
+) -> datetime | None:
     """A stamp the page labels as the publication ("Written:", "Published", "입력", "ចុះផ្សាយ")."""
     for node in soup.find_all(_dateish):
         text = node.get_text(" ", strip=True)[:300]
         for label in _PUBLISHED_LABEL.finditer(text):
-            when = parse_date(text[label.end() : label.end() + 60], lang)
+            when = parse_date(text[label.end() : label.end() + 60], lang, tz)
             if plausible(when, now):
                 return when
     return None
@@ -236,9 +242,9 @@ def _dateish(tag: Tag) -> bool:
     return bool(marks and _DATEISH.search(marks))
 
 
-def _updated(declared: Declared, picked: dict[str, str], lang: str) -> datetime | None:
+def _updated(declared: Declared, picked: dict[str, str], tz: ZoneInfo | None) -> datetime | None:
     value = declared.updated or picked.get("updated", "")
-    return (parse_iso(value, ZONE_BY_LANG.get(lang)) or parse_date(value, lang)) if value else None
+    return (parse_iso(value, tz) or parse_date(value, default_tz=tz)) if value else None
 
 
 def _authors(

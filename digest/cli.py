@@ -241,12 +241,61 @@ def check(ctx: click.Context, outlets: tuple[str, ...], live: bool, delay: float
 @cli.command()
 @click.argument("html_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--url", required=True, help="The URL the page was fetched from.")
-def extract(html_file: Path, url: str) -> None:
+@click.option(
+    "--outlet",
+    default="",
+    help="Registry name of the outlet: its CSS selectors are used where generic extraction fails.",
+)
+@click.pass_context
+def extract(ctx: click.Context, html_file: Path, url: str, outlet: str) -> None:
     """Print the article extracted from HTML_FILE as JSON."""
     from digest.extract import extract_article
 
-    article = extract_article(html_file.read_bytes(), url)
+    selectors: dict[str, str] = {}
+    if outlet:
+        from digest.sources import load_sources
+
+        registry = load_sources(_config(ctx).sources_file)
+        if outlet not in registry:
+            raise click.BadParameter(f"no outlet {outlet!r} in the registry", param_hint="--outlet")
+        selectors = registry[outlet].selectors
+    article = extract_article(html_file.read_bytes(), url, selectors)
+    article.outlet = outlet
     click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
+
+
+@cli.command()
+@click.argument("jsonl_file", type=click.File("r", encoding="utf-8"))
+def tag(jsonl_file: Any) -> None:
+    """Tag articles from JSONL_FILE ('-' for stdin) as the pipeline would.
+
+    Each input line is {"id", "url", "title", "text", "lang"?, "published"?}; each output line is
+    {"id", "relevant", "score", "topics", "cluster"}, where ids of one story share the cluster
+    value (the id of its earliest article).
+    """
+    from digest.tagging import read_records, tag_records
+
+    records = list(read_records(jsonl_file, getattr(jsonl_file, "name", "input")))
+    for result in tag_records(records):
+        click.echo(json.dumps(result, ensure_ascii=False))
+
+
+@cli.command()
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def explain(ctx: click.Context, ref: str, as_json: bool) -> None:
+    """Why the stored article REF (an id or a URL) is relevant or not, its topics and its cluster."""
+    from digest.explain import explain as explain_article
+    from digest.explain import render_text
+    from digest.relevance import load_rules
+    from digest.store import make_sessionmaker
+    from digest.topics import load_taxonomy
+
+    config = _config(ctx)
+    with make_sessionmaker(config.database_url)() as session:
+        report = explain_article(session, ref, load_rules(), load_taxonomy())
+    click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else render_text(report))
 
 
 def main() -> None:

@@ -1,50 +1,105 @@
-"""HTML page → Article: structured metadata first, then trafilatura for the body."""
+"""HTML page → Article: what the page declares first, then trafilatura/htmldate, then outlet selectors.
+
+Order of trust, field by field:
+- title, authors, dates, image, lead: JSON-LD (NewsArticle, @graph) → OpenGraph/article:* → meta →
+  trafilatura's metadata → the outlet's CSS selectors (from the registry) when all else is empty;
+- body: the outlet's `body` selector when the registry gives one (it is there because generic
+  extraction fails on that site), else trafilatura in precision mode, falling back to its default
+  mode when precision mode throws most of the text away;
+- published: declared stamp → selector → htmldate → Korean/Khmer stamps in date-like elements →
+  the feed or sitemap date the caller passes; `date_source` records which one won.
+"""
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import py3langid
 import trafilatura
 from bs4 import BeautifulSoup
+from bs4.element import Tag
 from htmldate import find_date
+from soupsieve import SelectorSyntaxError
+from trafilatura.utils import decode_file
 
 from digest.article import Article
+from digest.dates import ZONE_BY_LANG, find_dates, parse_date, parse_iso, plausible, zone_for
+from digest.structured import Declared, read_declared
+from digest.textnorm import normalize
 from digest.urls import canonical_url
 
 log = logging.getLogger(__name__)
 
+LEAD_CHARS = 400
+MIN_SELECTOR_BODY = 80  # a body selector that yields less than this matched nothing useful
+_TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|:|«|»|/|l)\s+")
+_DATEISH = re.compile(r"date|time|byline|info|write|publish|posted|meta|article_?tit", re.I)
+_PUBLISHED_LABEL = re.compile(
+    r"(?:written|published|posted|first published|입력|등록|기사입력|게재|ចុះផ្សាយ|ផ្សាយ)\s*(?:on|at)?\s*[:：]?\s*",
+    re.I,
+)
+SELECTOR_NAMES = {
+    "title": "title",
+    "body": "body",
+    "text": "body",
+    "date": "published",
+    "published": "published",
+    "updated": "updated",
+    "author": "authors",
+    "authors": "authors",
+    "lead": "lead",
+}
 
-def extract_article(html: str | bytes, url: str) -> Article:
-    """Extract title, times, body and language from one article page.
 
+def extract_article(
+    html: str | bytes,
+    url: str,
+    selectors: dict[str, str] | None = None,
+    *,
+    fallback_published: datetime | None = None,
+    fallback_source: str = "feed",
+    now: datetime | None = None,
+) -> Article:
+    """Extract title, authors, times, body, lead, image, language and canonical URL from a page.
+
+    `selectors` are the outlet's CSS selectors from the registry (name → selector: title, body,
+    date, author, lead). `fallback_published` is the date a feed or sitemap gave for the URL, used
+    when the page itself has none (`date_source` then says `fallback_source`).
     Never raises on bad markup: what cannot be found stays empty, and the caller decides.
     """
-    if isinstance(html, bytes):
-        html = html.decode("utf-8", errors="replace")
-    soup = BeautifulSoup(html, "lxml")
-    doc = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=False
-    )
-    meta = _meta(soup)
-    title = meta.get("og:title") or (doc.title if doc else "") or _text(soup.title)
-    text = (doc.text if doc else "") or ""
-    lead = meta.get("og:description") or meta.get("description") or (doc.description if doc else "")
-    published, source = _published(meta, html, doc)
-    declared = _canonical_link(soup) or meta.get("og:url")
+    text_html = decode_file(html) if isinstance(html, bytes) else html
+    soup = BeautifulSoup(text_html, "lxml")
+    declared = read_declared(soup)
+    picked = _by_selectors(soup, selectors or {})
+    doc = _trafilatura(text_html, url)
+
+    title = picked.get("title") or declared.title or (doc.title if doc else "") or _text(soup.title)
+    title = _untruncated(title, [doc.title if doc else "", _text(soup.find("h1"))])
+    title = clean_title(title, declared.site_name, url)
+    body = picked.get("body") or _body(text_html, url, doc)
+    lead = picked.get("lead") or declared.description or (doc.description if doc else "") or ""
+    lead = " ".join(lead.split()) or _first_paragraph(body)
+    lang = _language(title, lead, body, declared.lang)
+    published, source = _published(declared, picked, text_html, soup, lang, url, now)
+    if published is None and fallback_published is not None:
+        published, source = fallback_published, fallback_source
+    authors = _authors(picked, declared, doc)
     article = Article(
         url=url,
-        title=" ".join((title or "").split()),
-        text=text.strip(),
-        lead=" ".join((lead or "").split()),
-        authors=[a.strip() for a in (doc.author or "").split(";") if a.strip()] if doc else [],
+        title=" ".join(title.split()),
+        text=body.strip(),
+        lead=lead,
+        authors=authors,
         published=published,
+        updated=_updated(declared, picked, zone_for(lang, url)),
         date_source=source,
-        image=meta.get("og:image", "") or (doc.image if doc and doc.image else ""),
-        canonical_url=canonical_url(url, declared),
+        image=declared.image or (doc.image if doc and doc.image else ""),
+        lang=lang,
+        canonical_url=canonical_url(url, declared.canonical or declared.url),
     )
-    article.lang = detect_language(f"{article.title}\n{article.text[:2000]}")
     return article
 
 
@@ -53,41 +108,181 @@ def detect_language(text: str) -> str:
     return py3langid.classify(text)[0] if text.strip() else ""
 
 
-def _text(node: object) -> str:
-    return node.get_text(" ", strip=True) if node is not None else ""  # type: ignore[attr-defined]
+def clean_title(title: str, site_name: str = "", url: str = "") -> str:
+    """The headline without the outlet's name glued on ("… | Yonhap News Agency", "KBS WORLD")."""
+    title = " ".join((title or "").split())
+    host = (re.split(r"/+", url + "//")[1] or "").lower()
+    site_words = {w for w in re.findall(r"\w+", f"{site_name} {host}".lower()) if len(w) > 2}
+    site_words -= {"www", "com", "net", "org", "news", "co", "kr", "kh"}
+    while True:
+        cuts = list(_TITLE_SEPARATORS.finditer(title))
+        if not cuts:
+            return title
+        head, tail = title[: cuts[-1].start()], title[cuts[-1].end() :]
+        words = re.findall(r"\w+", tail.lower())
+        squashed = "".join(w for w in words if w != "the")
+        is_site = bool(words) and (
+            (site_name and tail.lower() == site_name.lower())
+            or (len(words) <= 6 and any(w in site_words for w in words))
+            or (len(squashed) >= 5 and any(squashed in w for w in site_words))
+        )
+        if not is_site or len(head) < 10:
+            return title
+        title = head
 
 
-def _meta(soup: BeautifulSoup) -> dict[str, str]:
+def _untruncated(title: str, others: list[str]) -> str:
+    """Social-card titles are often cut ("… leader..."); a full headline elsewhere wins."""
+    stem = title.rstrip(". …").strip()
+    if stem == title.strip() or len(stem) < 20:
+        return title
+    for other in others:
+        other = " ".join((other or "").split())
+        if other.startswith(stem) and len(other) > len(stem) and not other.endswith(("...", "…")):
+            return other
+    return title
+
+
+def _trafilatura(html: str, url: str) -> trafilatura.settings.Document | None:
+    return trafilatura.bare_extraction(
+        html, url=url, with_metadata=True, include_comments=False, favor_precision=True
+    )
+
+
+def _body(html: str, url: str, doc: trafilatura.settings.Document | None) -> str:
+    precise = (doc.text if doc else "") or ""
+    full = trafilatura.extract(html, url=url, include_comments=False) or ""
+    # Precision mode sometimes drops most of an article split into many blocks; then the
+    # default mode's extra boilerplate costs less than the lost paragraphs.
+    return full if len(precise) < 0.5 * len(full) else precise
+
+
+def _first_paragraph(body: str) -> str:
+    for paragraph in body.split("\n"):
+        if len(paragraph.strip()) > 40:
+            return paragraph.strip()[:LEAD_CHARS]
+    return body[:LEAD_CHARS].strip()
+
+
+def _language(title: str, lead: str, body: str, declared: str) -> str:
+    sample = normalize(f"{title}\n{lead}\n{body[:3000]}")
+    if len(sample) >= 20:
+        return detect_language(sample)
+    code = declared.split("-")[0].split("_")[0].lower()
+    return code if re.fullmatch(r"[a-z]{2}", code) else detect_language(sample)
+
+
+def _published(
+    declared: Declared,
+    picked: dict[str, str],
+    html: str,
+    soup: BeautifulSoup,
+    lang: str,
+    url: str,
+    now: datetime | None,
+) -> tuple[datetime | None, str]:
+    tz = zone_for(lang, url)
+    if declared.published:
+        when = parse_iso(declared.published, tz) or parse_date(declared.published, lang, tz)
+        if plausible(when, now):
+            return when, declared.published_from
+    if picked.get("published"):
+        when = parse_date(picked["published"], lang, tz)
+        if plausible(when, now):
+            return when, "selector"
+    when = _labelled_date(soup, lang, tz, now)
+    if when is not None:
+        return when, "page"
+    if lang in ZONE_BY_LANG:  # Korean/Khmer bylines: htmldate does not read 년월일 or Khmer digits
+        when = _dated_element(soup, lang, tz, now)
+        if when is not None:
+            return when, "page"
+    found = find_date(html, outputformat="%Y-%m-%dT%H:%M:%S%z", original_date=True)
+    when = (parse_iso(found, tz) or parse_iso(found[:10], tz)) if found else None
+    if plausible(when, now):
+        return when, "htmldate"
+    when = _dated_element(soup, lang, tz, now)
+    return (when, "page") if when is not None else (None, "")
+
+
+def _dated_element(
+    soup: BeautifulSoup, lang: str, tz: ZoneInfo | None, now: datetime | None
+) -> datetime | None:
+    """The first publication stamp in <time> or date/byline-like elements."""
+    for node in soup.find_all("time"):
+        stamp = node.get("datetime")
+        when = parse_iso(stamp, tz) if isinstance(stamp, str) else None
+        if plausible(when, now):
+            return when
+    for node in soup.find_all(_dateish):
+        text = node.get_text(" ", strip=True)[:200]
+        for when in find_dates(text, lang, tz):
+            if plausible(when, now):
+                return when
+    return None
+
+
+def _labelled_date(
+    soup: BeautifulSoup, lang: str, tz: ZoneInfo | None, now: datetime | None
+) -> datetime | None:
+    """A stamp the page labels as the publication ("Written:", "Published", "입력", "ចុះផ្សាយ")."""
+    for node in soup.find_all(_dateish):
+        text = node.get_text(" ", strip=True)[:300]
+        for label in _PUBLISHED_LABEL.finditer(text):
+            when = parse_date(text[label.end() : label.end() + 60], lang, tz)
+            if plausible(when, now):
+                return when
+    return None
+
+
+def _dateish(tag: Tag) -> bool:
+    if tag.name in ("script", "style", "html", "body"):
+        return False
+    marks = " ".join([*(tag.get("class") or []), str(tag.get("id") or "")])
+    return bool(marks and _DATEISH.search(marks))
+
+
+def _updated(declared: Declared, picked: dict[str, str], tz: ZoneInfo | None) -> datetime | None:
+    value = declared.updated or picked.get("updated", "")
+    return (parse_iso(value, tz) or parse_date(value, default_tz=tz)) if value else None
+
+
+def _authors(
+    picked: dict[str, str], declared: Declared, doc: trafilatura.settings.Document | None
+) -> list[str]:
+    if picked.get("authors"):
+        return [a.strip() for a in re.split(r"[,;/]| and ", picked["authors"]) if a.strip()]
+    if declared.authors:
+        return declared.authors
+    return [a.strip() for a in (doc.author or "").split(";") if a.strip()] if doc else []
+
+
+def _by_selectors(soup: BeautifulSoup, selectors: dict[str, str]) -> dict[str, str]:
+    """Text for each registry selector that matches; a selector that matches nothing is logged."""
     found: dict[str, str] = {}
-    for tag in soup.find_all("meta"):
-        key = (tag.get("property") or tag.get("name") or tag.get("itemprop") or "").lower()
-        content = tag.get("content")
-        if key and isinstance(content, str) and content.strip() and key not in found:
-            found[key] = content.strip()
+    for name, selector in selectors.items():
+        field = SELECTOR_NAMES.get(name.lower())
+        if field is None:
+            log.debug("unknown selector name %r ignored", name)
+            continue
+        try:
+            nodes = soup.select(selector)
+        except SelectorSyntaxError as exc:
+            log.warning("bad CSS selector %r for %s: %s", selector, name, exc)
+            continue
+        if field == "body":
+            text = "\n".join(t for n in nodes if (t := n.get_text(" ", strip=True)))
+            if len(text) >= MIN_SELECTOR_BODY:
+                found[field] = text
+        elif nodes:
+            node = nodes[0]
+            stamp = node.get("datetime") or node.get("content")
+            text = stamp if isinstance(stamp, str) and field in ("published", "updated") else ""
+            found[field] = text or node.get_text(" ", strip=True)
+        if field not in found:
+            log.info("selector %r (%s) matched nothing", selector, name)
     return found
 
 
-def _canonical_link(soup: BeautifulSoup) -> str:
-    link = soup.find("link", rel="canonical")
-    href = link.get("href") if link is not None else None
-    return href.strip() if isinstance(href, str) else ""
-
-
-def _aware(value: str) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else None
-
-
-def _published(meta: dict[str, str], html: str, doc: object) -> tuple[datetime | None, str]:
-    for key in ("article:published_time", "datepublished", "pubdate", "og:published_time"):
-        if key in meta and (when := _aware(meta[key])):
-            return when, "meta"
-    found = find_date(html, outputformat="%Y-%m-%dT%H:%M:%S%z", original_date=True)
-    if found:
-        when = _aware(found) or _aware(found[:10] + "T00:00:00+00:00")
-        if when:
-            return when, "htmldate"
-    return None, ""
+def _text(node: object) -> str:
+    return node.get_text(" ", strip=True) if node is not None else ""  # type: ignore[attr-defined]

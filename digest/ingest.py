@@ -42,20 +42,21 @@ class Analyzer:
         self.max_id = 0
 
     def refresh(self, session: Session, days: int = 30, now: datetime | None = None) -> None:
-        """Index relevant articles stored since the last look, from this or any other process.
+        """Index articles stored since the last look, from this or any other process.
 
         The first call indexes the last `days`; later calls only what is new, so copies crawled by
         another outlet's spider (or another worker) still join their clusters.
         """
-        query = select(ArticleRow.id, ArticleRow.cluster_id, ArticleRow.text).where(
-            ArticleRow.relevant, ArticleRow.id > self.max_id
-        )
+        query = select(
+            ArticleRow.id, ArticleRow.cluster_id, ArticleRow.title, ArticleRow.text
+        ).where(ArticleRow.id > self.max_id)
         if self.max_id == 0:
             query = query.where(
                 ArticleRow.first_seen_at >= (now or utcnow()) - timedelta(days=days)
             )
-        for article_id, cluster_id, text in session.execute(query.order_by(ArticleRow.id)):
-            self.deduper.add(article_id, cluster_id or article_id, text)
+        rows = session.execute(query.order_by(ArticleRow.id))
+        for article_id, cluster_id, title, text in rows:
+            self.deduper.add(article_id, cluster_id or article_id, f"{title}\n{text}")
             self.max_id = max(self.max_id, article_id)
 
 
@@ -79,16 +80,16 @@ def ingest(
     topics = tag(article.title, article.text, analyzer.taxonomy, lead=article.lead)
     digest_hash = content_hash(article.text) if article.text else ""
     cluster_id = None
-    if verdict.relevant:
-        if digest_hash:
-            cluster_id = session.scalar(
-                select(ArticleRow.cluster_id)
-                .where(ArticleRow.content_hash == digest_hash, ArticleRow.relevant)
-                .limit(1)
-            )
-        if cluster_id is None:
-            analyzer.refresh(session, now=now)
-            cluster_id = analyzer.deduper.match(article.text)
+    if digest_hash:  # the same text under another URL: a verbatim copy
+        cluster_id = session.scalar(
+            select(ArticleRow.cluster_id)
+            .where(ArticleRow.content_hash == digest_hash)
+            .order_by(ArticleRow.id)
+            .limit(1)
+        )
+    if cluster_id is None:
+        analyzer.refresh(session, now=now)
+        cluster_id = analyzer.deduper.match(_dedupe_text(article))
     outlet = get_outlet(session, article.outlet or "unknown", outlet_title, article.lang)
     row = ArticleRow(
         canonical_url=key,
@@ -112,8 +113,7 @@ def ingest(
     session.add(row)
     try:
         session.flush()
-        if verdict.relevant:
-            row.cluster_id = cluster_id or row.id
+        row.cluster_id = cluster_id or row.id
         session.commit()
     except IntegrityError:  # another worker stored the same URL a moment ago
         session.rollback()
@@ -122,3 +122,8 @@ def ingest(
     return IngestResult(
         "new", row.id, verdict.relevant, verdict.score, tuple(row.topics), row.cluster_id
     )
+
+
+def _dedupe_text(article: Article) -> str:
+    """What near-duplicate detection compares: the headline and the body."""
+    return f"{article.title}\n{article.text}"

@@ -1,4 +1,17 @@
-"""Is an article about Cambodia–Korea relations? A score and the evidence behind it."""
+"""Is an article about Cambodia–Korea relations? A score and the evidence behind it.
+
+Both countries must be present in a meaningful way. The text is read sentence by sentence:
+- a mention in the title or lead weighs more than one in the body, and body mentions count once
+  per sentence, with diminishing returns (a long list is still one mention);
+- a mention inside a list of other countries ("China, Japan, South Korea and Cambodia") barely
+  counts: export tables, arrivals by nationality and ASEAN+3 communiqués name everyone;
+- North Korea, the Korean Peninsula and similar phrases are blanked before South Korea is looked for;
+- both countries in one sentence (not as list items) is strong evidence of a relation;
+- on pages about a multilateral meeting (ASEAN, G20, ...), Cambodia as the venue ("in Phnom Penh")
+  is not a Cambodian angle.
+Terms match as substrings in Hangul and Khmer (particles attach; Khmer has no spaces) and as whole
+words in Latin script; see `digest.rules`.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +28,25 @@ from digest.textnorm import normalize
 
 COUNTRIES = ("cambodia", "korea")
 LEAD_CHARS = 400
+DEFAULT_WEIGHTS = {
+    "title": 3.0,
+    "lead": 2.0,
+    "body": 1.0,  # the first body sentence naming the country
+    "body_more": 0.5,  # each further body sentence
+    "body_cap": 2.5,  # body sentences beyond this add nothing
+    "listed": 0.25,  # a mention among other countries, per sentence
+    "proximity": 1.5,  # per sentence naming both countries (at most two count)
+    "threshold": 3.0,  # each country needs at least this much, unless they share sentences
+    "near_min": 1.0,  # with a shared sentence, the weaker country needs this much
+    "list_others": 2,  # a sentence naming this many other countries is a list
+}
+# Sentence ends: Latin punctuation, Khmer khan (។ ៕), line breaks; Korean sentences end in "다."
+_SENTENCE = re.compile(r"(?<=[.!?។៕])\s+|\n+|(?<=다\.)")
+_VENUE_BEFORE = re.compile(r"\b(?:in|at)\s+(?:the\s+)?(?:[\w\-]+,?\s+){0,2}$", re.I)
+_EVENT = re.compile(
+    r"summit|meeting|conference|forum|held|host|ASEAN|Asean|G20|G-20|회의|정상|아세안|កិច្ចប្រជុំ"
+)
+_VENUE_AFTER = re.compile(r"^[\w\s,]{0,12}?(?:에서|에\s)")
 
 
 @dataclass(frozen=True)
@@ -24,6 +56,8 @@ class RelevanceRules:
     patterns: dict[str, re.Pattern[str]]
     north_korea: re.Pattern[str] | None
     weights: dict[str, float]
+    others: re.Pattern[str] | None = None
+    multilateral: re.Pattern[str] | None = None
 
 
 @dataclass
@@ -45,26 +79,38 @@ def load_rules(path: Path | None = None) -> RelevanceRules:
         table = data.get(country)
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: [{country}] with en/ko/km term lists is required")
-        pattern = compile_terms(t for terms in table.values() for t in terms)
+        pattern = compile_terms(t for terms in table.values() for t in _terms(path, country, terms))
         if pattern is None:
             raise ConfigError(f"{path}: [{country}] has no terms")
         patterns[country] = pattern
-    nk = data.get("north_korea", {})
-    weights = {
-        "title": 3.0,
-        "lead": 2.0,
-        "body": 1.0,
-        "body_cap": 3,
-        "proximity": 1.5,
-        "window": 250,
-        "threshold": 3.0,
-    }
-    weights.update(data.get("weights", {}))
+    weights = dict(DEFAULT_WEIGHTS)
+    for key, value in data.get("weights", {}).items():
+        if key not in DEFAULT_WEIGHTS or not isinstance(value, int | float):
+            raise ConfigError(f"{path}: [weights] {key} is not a known number setting")
+        weights[key] = float(value)
+
+    def table(name: str) -> re.Pattern[str] | None:
+        entry = data.get(name, {})
+        return compile_terms(t for terms in entry.values() for t in _terms(path, name, terms))
+
+    masked = [t for name in ("north_korea", "not_south_korea") for t in _all(data, name)]
     return RelevanceRules(
         patterns=patterns,
-        north_korea=compile_terms(t for terms in nk.values() for t in terms),
-        weights={k: float(v) for k, v in weights.items()},
+        north_korea=compile_terms(masked),
+        weights=weights,
+        others=table("other_countries"),
+        multilateral=table("multilateral"),
     )
+
+
+def _terms(path: Path, table: str, terms: Any) -> list[str]:
+    if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
+        raise ConfigError(f"{path}: [{table}] values must be lists of strings")
+    return terms
+
+
+def _all(data: dict[str, Any], name: str) -> list[str]:
+    return [t for terms in data.get(name, {}).values() if isinstance(terms, list) for t in terms]
 
 
 def _mask(text: str, pattern: re.Pattern[str] | None) -> str:
@@ -72,48 +118,137 @@ def _mask(text: str, pattern: re.Pattern[str] | None) -> str:
     return pattern.sub(lambda m: " " * len(m.group()), text) if pattern else text
 
 
+def sentences(text: str) -> list[str]:
+    """Sentences of a text in any of the three languages (deduplicated: captions repeat)."""
+    seen: set[str] = set()
+    found = []
+    for part in _SENTENCE.split(text):
+        part = part.strip()
+        if part and part not in seen:
+            seen.add(part)
+            found.append(part)
+    return found
+
+
+@dataclass
+class _Mention:
+    country: str
+    zone: str
+    term: str
+    kind: str  # plain | listed | venue
+    sentence: int
+
+
+def _mentions(
+    zones: dict[str, list[str]], rules: RelevanceRules, multilateral: bool
+) -> list[_Mention]:
+    w = rules.weights
+    found = []
+    index = 0
+    for zone, parts in zones.items():
+        for sentence in parts:
+            index += 1
+            others = (
+                {m.group().lower() for m in rules.others.finditer(sentence)}
+                if rules.others
+                else set()
+            )
+            listed = len(others) >= w["list_others"]
+            for country in COUNTRIES:
+                for hit in rules.patterns[country].finditer(sentence):
+                    kind = "listed" if listed else "plain"
+                    if (
+                        kind == "plain"
+                        and multilateral
+                        and country == "cambodia"
+                        and _EVENT.search(sentence)
+                    ):
+                        before, after = sentence[: hit.start()], sentence[hit.end() :]
+                        if _VENUE_BEFORE.search(before) or _VENUE_AFTER.match(after):
+                            kind = "venue"
+                    found.append(_Mention(country, zone, hit.group(), kind, index))
+    return found
+
+
 def score(
     title: str, text: str, rules: RelevanceRules, *, lead: str = "", bilateral: bool = False
 ) -> Relevance:
-    """Weigh where each country is named; both must clear the threshold.
+    """Weigh where and how each country is named; see the module docstring for the rules.
 
-    An outlet that covers the relationship itself (`bilateral`) needs only one of the two.
+    An outlet that covers the relationship itself (`bilateral`) needs only one of the two, named
+    in the title or lead.
     """
     w = rules.weights
-    # Without a lead of its own, the text's opening is the lead and is not counted again as body.
-    body = text if lead else text[LEAD_CHARS:]
-    zones = {
-        "title": _mask(normalize(title), rules.north_korea),
-        "lead": _mask(normalize(lead or text[:LEAD_CHARS]), rules.north_korea),
-        "body": _mask(normalize(body), rules.north_korea),
-    }
-    full = _mask(normalize(f"{lead}\n{text}"), rules.north_korea)
-    evidence: list[dict[str, Any]] = []
-    weight = dict.fromkeys(COUNTRIES, 0.0)
-    positions: dict[str, list[int]] = {c: [] for c in COUNTRIES}
-    for country in COUNTRIES:
-        for zone, content in zones.items():
-            hits = list(rules.patterns[country].finditer(content))
-            if not hits:
-                continue
-            count = min(len(hits), int(w["body_cap"])) if zone == "body" else 1
-            weight[country] += w[zone] * count
-            evidence.append(
-                {"country": country, "where": zone, "terms": sorted({h.group() for h in hits})}
-            )
-        positions[country] = [h.start() for h in rules.patterns[country].finditer(full)]
-    near = _near(positions["cambodia"], positions["korea"], int(w["window"]))
-    if near:
-        evidence.append({"country": "both", "where": "body", "terms": ["within window"]})
-    total = sum(weight.values()) + (w["proximity"] if near else 0.0)
-    if bilateral:
-        relevant = max(weight.values()) >= w["threshold"]
+    text = normalize(text)
+    lead = normalize(lead)
+    if not lead:  # without a lead of its own, the text's opening sentences are the lead
+        parts = sentences(text)
+        lead_parts: list[str] = []
+        while parts and sum(len(p) for p in lead_parts) < LEAD_CHARS:
+            lead_parts.append(parts.pop(0))
+        body_parts = parts
     else:
-        relevant = all(v >= w["threshold"] for v in weight.values()) or (
-            near and min(weight.values()) >= w["body"] and max(weight.values()) >= w["threshold"]
+        lead_parts, body_parts = sentences(lead), sentences(text)
+    zones = {
+        "title": [_mask(s, rules.north_korea) for s in sentences(normalize(title))],
+        "lead": [_mask(s, rules.north_korea) for s in lead_parts],
+        "body": [_mask(s, rules.north_korea) for s in body_parts],
+    }
+    head = " ".join(zones["title"] + zones["lead"])
+    multilateral = bool(rules.multilateral and rules.multilateral.search(head))
+    mentions = _mentions(zones, rules, multilateral)
+
+    weight = dict.fromkeys(COUNTRIES, 0.0)
+    evidence: list[dict[str, Any]] = []
+    for country in COUNTRIES:
+        mine = [m for m in mentions if m.country == country]
+        plain = [m for m in mine if m.kind == "plain"]
+        total = 0.0
+        for zone in ("title", "lead"):
+            if any(m.zone == zone for m in plain):
+                total += w[zone]
+            elif any(m.zone == zone for m in mine):
+                total += w["listed"]
+        body_sentences = sorted({m.sentence for m in plain if m.zone == "body"})
+        if body_sentences:
+            total += min(w["body_cap"], w["body"] + w["body_more"] * (len(body_sentences) - 1))
+        weak = {m.sentence for m in mine if m.kind != "plain"} - {m.sentence for m in plain}
+        total += min(2, len(weak)) * w["listed"]
+        weight[country] = total
+        for zone in ("title", "lead", "body"):
+            for kind in ("plain", "listed", "venue"):
+                terms = sorted({m.term for m in mine if m.zone == zone and m.kind == kind})
+                if terms:
+                    item = {"country": country, "where": zone, "terms": terms}
+                    if kind != "plain":
+                        item["as"] = kind
+                    evidence.append(item)
+    shared = sorted(
+        {m.sentence for m in mentions if m.country == "cambodia" and m.kind == "plain"}
+        & {m.sentence for m in mentions if m.country == "korea" and m.kind == "plain"}
+    )
+    if shared:
+        evidence.append(
+            {"country": "both", "where": "same sentence", "terms": [f"{len(shared)} sentence(s)"]}
         )
+    total = sum(weight.values()) + w["proximity"] * min(2, len(shared))
+    if bilateral:  # the outlet covers the relationship: one country up front is enough
+        relevant = max(weight.values()) >= w["lead"]
+    else:
+        relevant = all(v >= w["threshold"] for v in weight.values()) or bool(
+            shared
+            and min(weight.values()) >= w["near_min"]
+            and sum(weight.values()) >= w["threshold"]
+        )
+        if relevant and multilateral and not _cambodian_angle(mentions):
+            relevant = False
+            evidence.append(
+                {"country": "cambodia", "where": "multilateral", "terms": ["venue or list only"]}
+            )
     return Relevance(relevant=relevant, score=round(total, 2), evidence=evidence)
 
 
-def _near(a: list[int], b: list[int], window: int) -> bool:
-    return any(abs(x - y) <= window for x in a for y in b)
+def _cambodian_angle(mentions: list[_Mention]) -> bool:
+    """On a multilateral page: Cambodia in the title, or in two sentences beyond venue and lists."""
+    plain = [m for m in mentions if m.country == "cambodia" and m.kind == "plain"]
+    return any(m.zone == "title" for m in plain) or len({m.sentence for m in plain}) >= 2

@@ -42,3 +42,39 @@ def test_declared_canonical_wins_on_the_same_site_only() -> None:
     )
     # a page cannot claim another site's URL as its identity
     assert canonical_url(page, "https://evil.example/x").startswith("https://en.yna.co.kr/")
+
+
+@pytest.mark.parametrize(
+    ("variant", "desktop"),
+    [
+        (
+            "https://m.koreaherald.com/amp/view.php?ud=20240516050623",
+            "https://www.koreaherald.com/view.php?ud=20240516050623",
+        ),
+        (
+            "https://m-en.yna.co.kr/view/AEN20191125001200320",
+            "https://en.yna.co.kr/view/AEN20191125001200320",
+        ),
+        (
+            "https://biz.chosun.com/en/2025/10/18/X/?outputType=amp",
+            "https://biz.chosun.com/en/2025/10/18/X/",
+        ),
+        (
+            "https://www.donga.com/news/amp/all/20010329/7669423/1",
+            "https://www.donga.com/news/all/20010329/7669423/1",
+        ),
+        ("https://amp.gazette.test/story.amp.html", "https://gazette.test/story.html"),
+        (
+            "http://khmernz.blogspot.com/2009/06/x.html?m=1",
+            "https://khmernz.blogspot.com/2009/06/x.html",
+        ),
+        ("http://www01.koreaherald.com/view.php?ud=1", "https://koreaherald.com/view.php?ud=1"),
+    ],
+)
+def test_amp_and_mobile_variants_are_one_story(variant: str, desktop: str) -> None:
+    assert canonical_url(variant) == canonical_url(desktop)
+
+
+def test_page_names_that_merely_contain_amp_are_kept() -> None:
+    url = "https://cm.asiae.co.kr/ampview.htm?no=2011112909454653201"
+    assert canonical_url(url) == url

@@ -1,0 +1,113 @@
+"""Duplicate clusters through the real ingest and a real SQLite file."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from digest.article import Article
+from digest.dedupe import Deduper, content_hash
+from digest.ingest import Analyzer, ingest
+from digest.store import make_sessionmaker
+
+WIRE = (
+    "SEOUL, Nov. 20 -- South Korea will lend Cambodia 200 million dollars through the Economic "
+    "Development Cooperation Fund to build a ring road around Phnom Penh, the finance ministry "
+    "said on Thursday. The loan carries an interest rate of 0.05 percent and a 40-year term. "
+    "Construction of the 62-kilometre road is to begin next year and employ about 3,000 local "
+    "workers, officials said. Cambodia is the largest recipient of the fund in Southeast Asia."
+)
+# The same wire story as a syndicating outlet runs it: new first line, trimmed ending.
+COPY = (
+    "PHNOM PENH -- Korea is to lend Cambodia 200 million dollars through the Economic "
+    "Development Cooperation Fund to build a ring road around Phnom Penh, the finance ministry "
+    "said on Thursday. The loan carries an interest rate of 0.05 percent and a 40-year term. "
+    "Construction of the 62-kilometre road is to begin next year and employ about 3,000 local "
+    "workers, officials said."
+)
+# The same event written up independently: not a duplicate.
+OTHER_WRITEUP = (
+    "Cambodian officials welcomed a new Korean loan for the capital's long-delayed ring road. "
+    "Traffic in Phnom Penh has doubled in five years, and residents of Chbar Ampov hope the "
+    "road will ease daily jams. The Council for the Development of Cambodia said the project "
+    "would be tendered to Korean and local contractors in the spring."
+)
+KHMER = (
+    "ភ្នំពេញ៖ ពលករ\u200bកម្ពុជា\u200bចំនួន ៥០០ នាក់ បាន\u200bចាកចេញ\u200bទៅ\u200bធ្វើការ\u200bនៅ"
+    "\u200bសាធារណរដ្ឋ\u200bកូរ៉េ ក្រោម\u200bកម្មវិធី\u200bលិខិតអនុញ្ញាត\u200bការងារ "
+    "ក្រសួង\u200bការងារ\u200bបាន\u200bប្រាប់\u200bថា ពលករ\u200bទាំងនោះ\u200bនឹង\u200bធ្វើការ"
+    "\u200bក្នុង\u200bវិស័យ\u200bកសិកម្ម និង\u200bឧស្សាហកម្ម"
+)
+
+
+def test_syndicated_copy_joins_and_independent_writeup_does_not() -> None:
+    deduper = Deduper()
+    deduper.add(1, 1, WIRE)
+    assert deduper.match(COPY) == 1
+    assert deduper.match(OTHER_WRITEUP) is None
+
+
+def test_khmer_copy_without_zero_width_spaces_matches() -> None:
+    deduper = Deduper()
+    deduper.add(7, 7, KHMER)
+    assert deduper.match(KHMER.replace("\u200b", "") + " ។") == 7
+
+
+def test_content_hash_ignores_spacing_and_punctuation() -> None:
+    assert content_hash("Seoul,  Phnom Penh!") == content_hash("seoul phnom-penh")
+
+
+def store(tmp_path: Path):  # type: ignore[no-untyped-def]
+    return make_sessionmaker(f"sqlite:///{tmp_path / 'ck.sqlite'}")
+
+
+def article(url: str, title: str, text: str, outlet: str) -> Article:
+    return Article(url=url, title=title, text=text, canonical_url=url, outlet=outlet, lang="en")
+
+
+def test_incremental_clusters_across_runs_and_outlets(tmp_path: Path) -> None:
+    sessions = store(tmp_path)
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    title = "Korea lends Cambodia $200m for Phnom Penh ring road"
+    with sessions() as session:  # first run: the wire
+        first = ingest(
+            article("https://wire.test/1", title, WIRE, "wire"), session, Analyzer(), now=now
+        )
+    with sessions() as session:  # a later run, a fresh analyzer, another outlet
+        analyzer = Analyzer()
+        copy = ingest(
+            article("https://daily.test/9", title, COPY, "daily"), session, analyzer, now=now
+        )
+        verbatim = ingest(
+            article("https://mirror.test/3", title, WIRE, "mirror"), session, analyzer, now=now
+        )
+        other = ingest(
+            article("https://post.test/4", "Ring road loan welcomed", OTHER_WRITEUP, "post"),
+            session,
+            analyzer,
+            now=now,
+        )
+        again = ingest(
+            article("https://wire.test/1", title, WIRE, "wire"), session, analyzer, now=now
+        )
+    assert copy.cluster_id == first.cluster_id == first.article_id
+    assert verbatim.cluster_id == first.cluster_id
+    assert other.cluster_id == other.article_id
+    assert again.status == "seen" and again.article_id == first.article_id
+
+
+def test_articles_outside_the_window_are_not_matched(tmp_path: Path) -> None:
+    sessions = store(tmp_path)
+    then = datetime(2026, 1, 1, tzinfo=UTC)
+    with sessions() as session:
+        old = ingest(
+            article("https://wire.test/old", "Loan", WIRE, "wire"), session, Analyzer(), now=then
+        )
+    with sessions() as session:
+        late = ingest(
+            article("https://daily.test/new", "Loan", COPY, "daily"),
+            session,
+            Analyzer(),
+            now=then + timedelta(days=90),
+        )
+    assert late.cluster_id != old.cluster_id

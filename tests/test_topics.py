@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from digest.topics import load_taxonomy, tag, topic_scores
+
+TAXONOMY = load_taxonomy()
+
+
+def test_several_topics_apply_at_once() -> None:
+    topics = tag(
+        "KOICA funds hospital as Cambodian migrant workers head to Korea",
+        "The Korea International Cooperation Agency will fund a hospital in Takeo. "
+        "Separately, 500 Cambodian migrant workers left under the Employment Permit System.",
+        TAXONOMY,
+    )
+    assert {"aid-development", "health", "labour-migration"} <= set(topics)
+
+
+def test_a_weak_term_alone_is_not_enough() -> None:
+    # "flight" suggests tourism but a repatriation flight is about crime
+    topics = tag(
+        "Scam suspects flown home",
+        "Sixty suspects detained in a scam compound were flown home on a chartered flight. "
+        "Police said they face fraud charges.",
+        TAXONOMY,
+    )
+    assert "scams-crime" in topics
+    assert "tourism-transport" not in topics
+
+
+def test_korean_and_khmer_terms() -> None:
+    assert "scams-crime" in tag(
+        "캄보디아서 한국인 감금", "경찰은 취업사기 조직을 수사 중이다.", TAXONOMY
+    )
+    assert "labour-migration" in tag("ពលករកម្ពុជាទៅកូរ៉េ", "ពលករ ៥០០ នាក់", TAXONOMY)
+
+
+def test_best_topic_when_none_reaches_the_threshold() -> None:
+    title, text = "Officials meet", "The talks covered several questions. A project was discussed."
+    scores = topic_scores(title, text, TAXONOMY)
+    assert scores and max(scores.values()) < TAXONOMY.min_score
+    assert tag(title, text, TAXONOMY) == [max(scores, key=lambda k: scores[k])]

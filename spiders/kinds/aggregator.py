@@ -78,5 +78,6 @@ class GdeltSpider(OutletSpider):
             listed = {
                 "title": article.title,
                 "published": article.seen.isoformat() if article.seen else "",
+                "via": "gdelt",
             }
             yield self.article_request(response, article.url, listed)

@@ -118,12 +118,17 @@ class OutletSpider(Spider):
             self.count("extract_failed")
             self.logger.warning("not a text page, skipped: %s", response.url)
             return
-        article = extract_article(response.text, response.url)
+        article = extract_article(
+            response.text,
+            response.url,
+            self.source.selectors or None,
+            fallback_published=(
+                datetime.fromisoformat(listed["published"]) if listed.get("published") else None
+            ),
+            fallback_source=listed.get("via", "feed"),
+        )
         if not article.title:
             article.title = listed.get("title", "")
-        if article.published is None and listed.get("published"):
-            article.published = datetime.fromisoformat(listed["published"])
-            article.date_source = "feed"
         if not article.title or not (article.text or article.lead):
             self.count("extract_failed")
             self.logger.warning("no title or text extracted, skipped: %s", response.url)

@@ -65,5 +65,6 @@ class SitemapMixin(OutletSpider):
             listed = {
                 "title": entry.title,
                 "published": entry.published.isoformat() if entry.published else "",
+                "via": "sitemap",
             }
             yield self.article_request(response, entry.loc, listed)

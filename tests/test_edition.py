@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from digest.edition import (
+    EditionView,
     adhoc,
     build,
     cut,
@@ -24,7 +25,7 @@ from tests.weekdata import NOW, PREVIOUS_CUTOFF, make_config, store
 TZ_NAME = "Asia/Phnom_Penh"
 
 
-def _titles(view) -> list[str]:  # noqa: ANN001
+def _titles(view: EditionView) -> list[str]:
     stories = [*view.top, *(s for section in view.sections.values() for s in section)]
     return [s.lead.title for s in stories]
 

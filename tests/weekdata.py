@@ -135,11 +135,13 @@ ARTICLES = [
 ]
 
 
-def make_config(tmp: Path, extra: str = "") -> Config:
-    """A ckmon.toml in `tmp` with the store, outbox and archive inside it."""
+def make_config(tmp: Path, extra: str = "", to: tuple[str, ...] = ("desk@ckmon.test",)) -> Config:
+    """A ckmon.toml in `tmp` with the store, outbox and archive inside it; `extra` continues the
+    [mail] table and may add others."""
     toml = tmp / "ckmon.toml"
+    addresses = ", ".join(f'"{a}"' for a in to)
     toml.write_text(
-        '[mail]\nfrom = "ckmon <digest@ckmon.test>"\nto = ["desk@ckmon.test"]\n' + extra,
+        f'[mail]\nfrom = "ckmon <digest@ckmon.test>"\nto = [{addresses}]\n' + extra,
         encoding="utf-8",
     )
     return load_config(toml)

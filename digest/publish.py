@@ -177,7 +177,7 @@ def _send_smtp(
             try:
                 result = smtp.send(raw, sender, address_of(delivery.recipient))
             except DeliveryError as exc:  # the server is unusable: the rest waits for next run
-                delivery.attempts += 1
+                delivery.attempts += getattr(exc, "attempts", 1)
                 delivery.last_error = published.error = str(exc)
                 session.commit()
                 log.warning("%s", exc)

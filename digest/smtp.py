@@ -33,6 +33,14 @@ class SendResult:
     detail: str = ""
 
 
+class ServerUnavailable(DeliveryError):
+    """Every attempt to reach or use the server failed; nothing more can be sent this run."""
+
+    def __init__(self, message: str, attempts: int = 1) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+
+
 class _Temporary(Exception):
     """A 4xx reply or a lost connection: worth another attempt."""
 
@@ -164,7 +172,9 @@ class SmtpTransport:
             return SendResult(recipient, "failed", attempts, exc.code, exc.detail)
         except _Temporary as exc:
             if exc.connection:
-                raise DeliveryError(f"smtp: {exc.detail} (after {attempts} attempts)") from exc
+                raise ServerUnavailable(
+                    f"smtp: {exc.detail} (after {attempts} attempts)", attempts
+                ) from exc
             log.warning("smtp: %s deferred: %s", recipient, exc.detail)
             return SendResult(recipient, "pending", attempts, exc.code, exc.detail)
         return SendResult(recipient, "sent", attempts, 250)

@@ -169,7 +169,8 @@ def draft(session: Session, now: datetime, tz: ZoneInfo) -> EditionView:
 def adhoc(session: Session, since: datetime | None, until: datetime, tz: ZoneInfo) -> EditionView:
     """An edition for any window, for a look back or a special report; it changes no cutoff."""
     start = f"{since.astimezone(tz):%Y-%m-%d}" if since is not None else "start"
-    key = f"{start}_{until.astimezone(tz):%Y-%m-%d}"
+    last_day = (until - timedelta(microseconds=1)).astimezone(tz)  # `until` itself is excluded
+    key = f"{start}_{last_day:%Y-%m-%d}"
     view = view_of(session, key, since, until, tz)
     view.adhoc = True
     return view

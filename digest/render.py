@@ -6,6 +6,7 @@ the top stories of each section in the mail and links to the full edition page.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -31,6 +32,8 @@ TOPIC_LABELS = {
 }
 LANG_LABELS = {"en": "EN", "ko": "KO", "km": "KM"}
 LANG_NAMES = {"en": "English", "ko": "Korean", "km": "Khmer"}
+log = logging.getLogger(__name__)
+
 # Stories kept per section when the mail must shrink, tried in this order (None: all of them).
 SECTION_LIMITS: tuple[int | None, ...] = (None, 8, 5, 3, 2, 1, 0)
 
@@ -162,6 +165,7 @@ def render_mail(
             reply_to=reply_to,
         )
         if len(rendered.html.encode("utf-8")) <= budget:
-            break
+            return rendered
     assert rendered is not None  # SECTION_LIMITS is not empty
+    log.warning("digest %s: the mail's HTML exceeds %d bytes even shortened", view.key, budget)
     return rendered

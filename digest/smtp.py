@@ -137,6 +137,14 @@ class SmtpTransport:
             raise DeliveryError(
                 f"smtp: TLS with {self._where()} failed ({exc}); check [smtp] security and cafile"
             ) from exc
+        except (smtplib.SMTPSenderRefused, smtplib.SMTPHeloError) as exc:
+            if exc.smtp_code < 500:
+                raise _classify(exc.smtp_code, exc.smtp_error) from exc
+            self._drop()
+            raise DeliveryError(
+                f"smtp: {self._where()} refused us ({exc.smtp_code} {_text(exc.smtp_error)}); "
+                "check [mail] from and [smtp] settings"
+            ) from exc
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = exc.recipients.get(recipient, (None, b"refused"))
             raise _classify(code, reply) from exc

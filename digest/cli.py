@@ -1,7 +1,8 @@
 """The `ckmon` command: the one place where errors become messages and exit codes.
 
 Exit codes: 0 success; 1 unexpected error; 2 configuration or usage error; 3 partial (some outlets
-failed); 4 every outlet failed (for example, no network); 75 another run holds the lock.
+failed); 4 every outlet failed (for example, no network); 5 a digest delivery is pending or failed;
+75 another run holds the lock.
 """
 
 from __future__ import annotations
@@ -9,14 +10,14 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import click
 
 from digest.config import Config, load_config
-from digest.errors import CkmonError
+from digest.errors import CkmonError, DeliveryError
 
 EXIT_PARTIAL = 3
 EXIT_ALL_FAILED = 4
@@ -108,17 +109,85 @@ def crawl(
     ctx.exit(_print_report(report))
 
 
+def _day(value: str | None, option: str, config: Config, *, end: bool = False) -> datetime | None:
+    """A YYYY-MM-DD option as the start (or the end) of that day in the configured time zone."""
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
+        ) from exc
+    if end:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(0), config.timezone)
+
+
+def _print_published(published: Any) -> int:
+    """One line per recipient; exit code 5 when a delivery is pending or failed."""
+    for path in published.paths:
+        click.echo(f"digest: edition {published.key}, {published.stories} stories: {path}")
+    for recipient in published.sent:
+        click.echo(f"digest: {published.key} sent to {recipient}")
+    for recipient, why in published.pending:
+        click.echo(
+            f"digest: {published.key} to {recipient}: PENDING, retried next run: {why}", err=True
+        )
+    for recipient, why in published.failed:
+        click.echo(f"digest: {published.key} to {recipient}: FAILED permanently: {why}", err=True)
+    return 0 if published.complete else DeliveryError.exit_code
+
+
 @cli.command()
+@click.option(
+    "--preview",
+    is_flag=True,
+    help="Write the next edition's HTML, text and .eml to the preview folder; record and send "
+    "nothing. This is what `ckmon digest` does without options.",
+)
+@click.option(
+    "--send",
+    is_flag=True,
+    help="Deliver what is due: a pending edition first (only the recipients not yet reached), "
+    "then this week's once its send time has passed. An edition is never sent twice.",
+)
+@click.option(
+    "--since",
+    metavar="YYYY-MM-DD",
+    help="Ad-hoc edition of the articles first stored from this day (configured time zone); "
+    "written like --preview, never sent, changes no cutoff.",
+)
+@click.option(
+    "--until",
+    metavar="YYYY-MM-DD",
+    help="Ad-hoc edition up to the end of this day (default: now).",
+)
 @click.pass_context
-def digest(ctx: click.Context) -> None:
-    """Build this week's edition from the store and write it to the outbox (prints the path)."""
-    from digest.publish import write_edition
+def digest(
+    ctx: click.Context, preview: bool, send: bool, since: str | None, until: str | None
+) -> None:
+    """Preview the next edition, or with --send deliver the edition that is due."""
+    from digest.publish import publish_due, write_preview
     from digest.store import make_sessionmaker
 
+    if send and (preview or since or until):
+        raise click.UsageError("--send cannot be combined with --preview, --since or --until")
     config = _config(ctx)
+    start, end = _day(since, "--since", config), _day(until, "--until", config, end=True)
+    if start is not None and end is not None and start >= end:
+        raise click.BadParameter("must be after --since", param_hint="--until")
     with make_sessionmaker(config.database_url)() as session:
-        _, published = write_edition(session, config, _now())
-    for path in published.paths:
+        if send:
+            published = publish_due(session, config, _now())
+            if published is None:
+                click.echo("digest: nothing due")
+                return
+            ctx.exit(_print_published(published))
+        shown = write_preview(session, config, _now(), since=start, until=end)
+    note = " (shortened for mail; the archive page has all)" if shown.shortened else ""
+    click.echo(f"digest: preview of {shown.key}, {shown.stories} stories{note}")
+    for path in (shown.html, shown.text, shown.eml):
         click.echo(str(path))
 
 
@@ -137,8 +206,8 @@ def run(ctx: click.Context) -> None:
     if published is None:
         click.echo("digest: no edition due")
     else:
-        for path in published.paths:
-            click.echo(f"digest: edition {published.key}, {published.stories} stories: {path}")
+        delivered = _print_published(published)
+        code = code or delivered
     ctx.exit(code)
 
 

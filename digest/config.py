@@ -23,6 +23,9 @@ class SmtpConfig:
     username: str = ""
     password: str = field(default="", repr=False)  # from CKMON_SMTP_PASSWORD only
     timeout: float = 30.0
+    cafile: str = ""  # extra CA bundle to trust (a private relay's certificate); default: system
+    retries: int = 3  # further attempts within one run on 4xx replies and connection errors
+    backoff: float = 2.0  # seconds before the first retry, doubling after each
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,9 @@ class Config:
     source_path: Path | None = None  # the ckmon.toml that was read, if any
     health_stale_runs: int = 3  # [health] stale_runs: flag an outlet with no new article this long
     health_failure_ratio: float = 0.3  # [health] extract_failure_ratio: flag above this ratio
+    preview: Path | None = None  # where `ckmon digest --preview` writes (default: base_dir/preview)
+    archive_url: str = ""  # public URL of the archive folder, for "full edition" links and the feed
+    max_html_bytes: int = 98_000  # Gmail clips an HTML part above ~102 KB
 
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -137,6 +143,16 @@ def _build(data: dict[str, Any], base: Path, source_path: Path | None) -> Config
     if "password" in smtp:
         raise ConfigError(f"{where} [smtp]: put the password in $CKMON_SMTP_PASSWORD, not the file")
     sources_file = _get(crawl, "sources_file", str, "", f"{where} [crawl]")
+    if transport == "smtp" and not to:
+        raise ConfigError(f"{where} [mail]: transport 'smtp' needs at least one address in 'to'")
+    smtp_retries = _get(smtp, "retries", int, 3, f"{where} [smtp]")
+    smtp_backoff = _get(smtp, "backoff", float, 2.0, f"{where} [smtp]")
+    if smtp_retries < 0 or smtp_backoff < 0:
+        raise ConfigError(f"{where} [smtp]: 'retries' and 'backoff' must not be negative")
+    cafile = _get(smtp, "cafile", str, "", f"{where} [smtp]")
+    max_html = _get(digest, "max_html_bytes", int, 98_000, f"{where} [digest]")
+    if max_html < 10_000:
+        raise ConfigError(f"{where} [digest]: 'max_html_bytes' must be at least 10000")
 
     def path(table: dict[str, Any], key: str, default: str, section: str) -> Path:
         return base / _get(table, key, str, default, f"{where} [{section}]")
@@ -167,9 +183,15 @@ def _build(data: dict[str, Any], base: Path, source_path: Path | None) -> Config
             username=_get(smtp, "username", str, "", f"{where} [smtp]"),
             password=os.environ.get("CKMON_SMTP_PASSWORD", ""),
             timeout=_get(smtp, "timeout", float, 30.0, f"{where} [smtp]"),
+            cafile=str(base / cafile) if cafile else "",
+            retries=smtp_retries,
+            backoff=smtp_backoff,
         ),
         scrapy=_table(data, "scrapy", where),
         source_path=source_path,
         health_stale_runs=_get(health, "stale_runs", int, 3, f"{where} [health]"),
         health_failure_ratio=_get(health, "extract_failure_ratio", float, 0.3, f"{where} [health]"),
+        preview=path(digest, "preview", "preview", "digest"),
+        archive_url=_get(digest, "archive_url", str, "", f"{where} [digest]"),
+        max_html_bytes=max_html,
     )

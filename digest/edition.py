@@ -1,27 +1,31 @@
 """Which articles an edition holds, and how they are grouped for reading.
 
 An edition covers the relevant articles first stored since the cutoff of the last edition that was
-sent, never "now minus seven days": a missed week rolls into the next, nothing is mailed twice.
+sent, never "now minus seven days": a missed week rolls into the next, nothing is mailed twice. Its
+window is fixed when it is cut, so building it again gives the same edition.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from digest.store import ArticleRow, CrawlRun, Edition, Outlet
+from digest.health import WindowHealth, window_health
+from digest.store import ArticleRow, Edition, Outlet
 
 TOP_STORIES = 5
+COVERAGE_WEEKS = 10
 
 
 @dataclass
 class Item:
-    """One article as the digest shows it."""
+    """One article as the digest shows it, its title in its own language."""
 
     title: str
     url: str
@@ -45,6 +49,20 @@ class Story:
 
 
 @dataclass
+class WeekCount:
+    """Relevant articles published in one ISO week (local time), for the coverage bars."""
+
+    start: date
+    count: int
+    current: bool = False
+
+    @property
+    def key(self) -> str:
+        year, week, _ = self.start.isocalendar()
+        return f"{year}-W{week:02d}"
+
+
+@dataclass
 class EditionView:
     key: str
     since: datetime | None
@@ -55,14 +73,25 @@ class EditionView:
     by_topic: dict[str, int]
     by_lang: dict[str, int]
     failed_outlets: list[tuple[str, str]]
+    quiet_outlets: list[str] = field(default_factory=list)
+    coverage: list[WeekCount] = field(default_factory=list)
+    adhoc: bool = False  # a `--since/--until` edition: never recorded, never sent
 
     @property
     def story_count(self) -> int:
         return len(self.top) + sum(len(s) for s in self.sections.values())
 
+    @property
+    def article_count(self) -> int:
+        return sum(self.by_lang.values())
+
+    @property
+    def coverage_max(self) -> int:
+        return max((w.count for w in self.coverage), default=0)
+
 
 def edition_key(when: datetime, tz: ZoneInfo) -> str:
-    """Editions are named by the ISO week, in the configured time zone, in which they are sent."""
+    """Editions are named by the ISO week, in the configured time zone, in which they are cut."""
     year, week, _ = when.astimezone(tz).isocalendar()
     return f"{year}-W{week:02d}"
 
@@ -81,6 +110,13 @@ def last_sent(session: Session) -> Edition | None:
     ).first()
 
 
+def pending_edition(session: Session) -> Edition | None:
+    """The edition that was cut but not yet delivered to everyone; it goes out before any other."""
+    return session.scalars(
+        select(Edition).where(Edition.status == "pending").order_by(Edition.until).limit(1)
+    ).first()
+
+
 def is_due(session: Session, now: datetime, tz: ZoneInfo, weekday: int, hhmm: str) -> bool:
     """On a fresh store at once; afterwards when this week's send time has passed and it is unsent."""
     previous = last_sent(session)
@@ -91,21 +127,53 @@ def is_due(session: Session, now: datetime, tz: ZoneInfo, weekday: int, hhmm: st
     return previous.key != edition_key(now, tz)
 
 
-def build(session: Session, now: datetime, tz: ZoneInfo) -> tuple[Edition, EditionView]:
-    """Create or refresh the pending edition ending at `now`; a sent edition is never rebuilt."""
+def cut(session: Session, now: datetime, tz: ZoneInfo) -> Edition:
+    """Fix the window of this week's edition: from the last sent cutoff to `now`.
+
+    An edition already cut for this week keeps its window (a rebuild gives the same edition).
+    """
     key = edition_key(now, tz)
     edition = session.scalars(select(Edition).where(Edition.key == key)).first()
+    if edition is not None:
+        return edition
     previous = last_sent(session)
-    since = previous.until if previous is not None and previous.key != key else None
-    if edition is None:
-        edition = Edition(key=key, since=since, until=now, built_at=now, status="pending")
-        session.add(edition)
-    elif edition.status != "sent":
-        edition.since, edition.until, edition.built_at = since, now, now
-    view = view_of(session, edition.key, edition.since, edition.until, tz)
-    edition.stories = view.story_count
+    edition = Edition(
+        key=key,
+        since=previous.until if previous is not None else None,
+        until=now,
+        built_at=now,
+        status="pending",
+    )
+    session.add(edition)
+    edition.stories = view_of(session, key, edition.since, now, tz).story_count
     session.commit()
-    return edition, view
+    return edition
+
+
+def build(session: Session, now: datetime, tz: ZoneInfo) -> tuple[Edition, EditionView]:
+    """The pending edition if there is one, else this week's edition cut at `now`, with its view."""
+    edition = pending_edition(session) or cut(session, now, tz)
+    return edition, view_of(session, edition.key, edition.since, edition.until, tz)
+
+
+def draft(session: Session, now: datetime, tz: ZoneInfo) -> EditionView:
+    """What would go out next, recorded nowhere: the pending edition, else [last cutoff, now)."""
+    pending = pending_edition(session)
+    if pending is not None:
+        return view_of(session, pending.key, pending.since, pending.until, tz)
+    previous = last_sent(session)
+    since = previous.until if previous is not None else None
+    return view_of(session, edition_key(now, tz), since, now, tz)
+
+
+def adhoc(session: Session, since: datetime | None, until: datetime, tz: ZoneInfo) -> EditionView:
+    """An edition for any window, for a look back or a special report; it changes no cutoff."""
+    start = f"{since.astimezone(tz):%Y-%m-%d}" if since is not None else "start"
+    last_day = (until - timedelta(microseconds=1)).astimezone(tz)  # `until` itself is excluded
+    key = f"{start}_{last_day:%Y-%m-%d}"
+    view = view_of(session, key, since, until, tz)
+    view.adhoc = True
+    return view
 
 
 def view_of(
@@ -116,6 +184,7 @@ def view_of(
         select(ArticleRow, Outlet.title)
         .join(Outlet, Outlet.id == ArticleRow.outlet_id)
         .where(ArticleRow.relevant, ArticleRow.first_seen_at < until)
+        .order_by(ArticleRow.id)
     )
     if since is not None:
         query = query.where(ArticleRow.first_seen_at >= since)
@@ -123,27 +192,74 @@ def view_of(
     for row, outlet in session.execute(query):
         clusters[row.cluster_id or row.id].append((row, outlet))
     stories = [_story(members) for members in clusters.values()]
-    stories.sort(key=lambda s: (-s.outlets, -len(s.also_in), _ts(s.lead.published)))
+    stories.sort(key=_rank)
     top, rest = stories[:TOP_STORIES], stories[TOP_STORIES:]
-    sections: dict[str, list[Story]] = defaultdict(list)
+    grouped: dict[str, list[Story]] = defaultdict(list)
     for story in rest:
-        sections[story.lead.topics[0] if story.lead.topics else "other"].append(story)
+        grouped[story.lead.topics[0] if story.lead.topics else "other"].append(story)
+    sections = dict(sorted(grouped.items(), key=lambda kv: (kv[0] == "other", -len(kv[1]), kv[0])))
     items = [i for s in stories for i in (s.lead, *s.also_in)]
+    health: WindowHealth = window_health(session, since, until)
     return EditionView(
         key=key,
         since=since,
         until=until,
         timezone=tz,
         top=top,
-        sections=dict(sorted(sections.items(), key=lambda kv: (kv[0] == "other", kv[0]))),
-        by_topic=dict(Counter(t for s in stories for t in s.lead.topics).most_common()),
-        by_lang=dict(Counter(i.lang or "?" for i in items).most_common()),
-        failed_outlets=_failed_outlets(session, since, until),
+        sections=sections,
+        by_topic=dict(
+            sorted(Counter(t for s in stories for t in s.lead.topics).items(), key=_by_count)
+        ),
+        by_lang=dict(sorted(Counter(i.lang or "?" for i in items).items(), key=_by_count)),
+        failed_outlets=health.failed,
+        quiet_outlets=health.quiet,
+        coverage=coverage(session, until, tz),
     )
 
 
-def _ts(when: datetime | None) -> float:
-    return -when.timestamp() if when else 0.0
+def coverage(
+    session: Session, until: datetime, tz: ZoneInfo, weeks: int = COVERAGE_WEEKS
+) -> list[WeekCount]:
+    """Relevant articles per local ISO week for the `weeks` weeks ending with the week of `until`.
+
+    An article counts in the week it was published (the week it was stored if its date is unknown),
+    so a first crawl's backfill still draws the weeks before it.
+    """
+    local_until = until.astimezone(tz).date()
+    last_monday = local_until - timedelta(days=local_until.weekday())
+    first_monday = last_monday - timedelta(weeks=weeks - 1)
+    start = datetime.combine(first_monday, time(0), tz)
+    rows = session.execute(
+        select(ArticleRow.published_at, ArticleRow.first_seen_at).where(
+            ArticleRow.relevant,
+            ArticleRow.first_seen_at < until,
+            (ArticleRow.published_at >= start) | (ArticleRow.first_seen_at >= start),
+        )
+    )
+    counts: Counter[date] = Counter()
+    for published, first_seen in rows:
+        when = published if published is not None and published < until else first_seen
+        day = when.astimezone(tz).date()
+        monday = day - timedelta(days=day.weekday())
+        if first_monday <= monday <= last_monday:
+            counts[monday] += 1
+    mondays = [first_monday + timedelta(weeks=i) for i in range(weeks)]
+    return [WeekCount(m, counts[m], m == last_monday) for m in mondays]
+
+
+def _by_count(kv: tuple[str, int]) -> tuple[int, str]:
+    return (-kv[1], kv[0])
+
+
+def _rank(story: Story) -> tuple[int, int, float, str]:
+    """Most outlets first, then the largest cluster, then the newest, then by title for stability."""
+    published = story.lead.published
+    return (
+        -story.outlets,
+        -len(story.also_in),
+        -published.timestamp() if published else 0.0,
+        story.lead.title,
+    )
 
 
 def _item(row: ArticleRow, outlet: str) -> Item:
@@ -153,7 +269,7 @@ def _item(row: ArticleRow, outlet: str) -> Item:
         outlet=outlet,
         lang=row.lang,
         published=row.published_at,
-        lead=_lead(row.lead or row.text),
+        lead=lead_of(row.lead or row.text),
         topics=list(row.topics or []),
     )
 
@@ -162,33 +278,27 @@ def _story(members: list[tuple[ArticleRow, str]]) -> Story:
     members.sort(key=lambda m: (m[0].published_at or m[0].first_seen_at, m[0].id))
     lead, *others = members
     story = Story(_item(*lead), [_item(*m) for m in others])
-    story.lead.topics = sorted({t for m, _ in members for t in (m.topics or [])})
+    votes = Counter(t for m, _ in members for t in (m.topics or []))
+    story.lead.topics = [t for t, _ in sorted(votes.items(), key=_by_count)]
     return story
 
 
-def _lead(text: str, limit: int = 320) -> str:
-    """Two or three sentences at most, cut at a word."""
+# Sentence ends in the three languages: Latin and Korean punctuation, Khmer khan (។) and bariyoosan (៕).
+_SENTENCE_END = re.compile(r"(?<=[.!?។៕])\s+|(?<=[។៕])(?=\S)")
+
+
+def lead_of(text: str, sentences: int = 3, limit: int = 360) -> str:
+    """The first two or three sentences, within `limit` characters; one long sentence is cut."""
     text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    return text[:limit].rsplit(" ", 1)[0] + "…"
-
-
-def _failed_outlets(
-    session: Session, since: datetime | None, until: datetime
-) -> list[tuple[str, str]]:
-    """Outlets whose latest crawl in the window failed, with the reason."""
-    latest = select(CrawlRun.outlet_id, func.max(CrawlRun.id).label("run_id")).where(
-        CrawlRun.started_at < until
-    )
-    if since is not None:
-        latest = latest.where(CrawlRun.started_at >= since)
-    latest_sq = latest.group_by(CrawlRun.outlet_id).subquery()
-    rows = session.execute(
-        select(Outlet.title, CrawlRun.error)
-        .join(latest_sq, latest_sq.c.run_id == CrawlRun.id)
-        .join(Outlet, Outlet.id == CrawlRun.outlet_id)
-        .where(CrawlRun.status == "failed")
-        .order_by(Outlet.title)
-    )
-    return [(title, error) for title, error in rows]
+    if not text:
+        return ""
+    parts = [p for p in _SENTENCE_END.split(text) if p]
+    lead = parts[0]
+    for part in parts[1:sentences]:
+        if len(lead) + 1 + len(part) > limit:
+            break
+        lead = f"{lead} {part}"
+    if len(lead) <= limit:
+        return lead
+    cut_at = lead[:limit].rfind(" ")
+    return (lead[:cut_at] if cut_at > limit // 2 else lead[:limit]).rstrip(" ,;:") + "…"

@@ -19,3 +19,9 @@ class LockedError(CkmonError):
     """Another ckmon run holds the lock."""
 
     exit_code = 75  # EX_TEMPFAIL: cron may simply try again later
+
+
+class DeliveryError(CkmonError):
+    """The mail server could not be used (down, login or TLS refused); the edition stays pending."""
+
+    exit_code = 5

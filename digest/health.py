@@ -101,3 +101,44 @@ def _fill(health: OutletHealth, runs: list[CrawlRun], stale_runs: int, threshold
     health.failure_ratio = failed / tried if tried else 0.0
     if tried and health.failure_ratio > threshold:
         health.flags.append(f"extraction failed on {failed} of {tried} pages")
+
+
+@dataclass
+class WindowHealth:
+    """Which outlets failed or found nothing during an edition's window: silence is never
+    mistaken for a quiet week."""
+
+    failed: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # (outlet, reason of latest failure)
+    quiet: list[str] = field(default_factory=list)  # crawled fine, but no new article at all
+
+
+def window_health(session: Session, since: datetime | None, until: datetime) -> WindowHealth:
+    """Outlets whose latest crawl in the window failed, and those whose crawls found nothing new."""
+    window = [CrawlRun.started_at < until]
+    if since is not None:
+        window.append(CrawlRun.started_at >= since)
+    summary = (
+        select(
+            CrawlRun.outlet_id,
+            func.max(CrawlRun.id).label("run_id"),
+            func.sum(CrawlRun.articles_new).label("new"),
+        )
+        .where(*window)
+        .group_by(CrawlRun.outlet_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Outlet.title, CrawlRun.status, CrawlRun.error, summary.c.new)
+        .join(summary, summary.c.run_id == CrawlRun.id)
+        .join(Outlet, Outlet.id == CrawlRun.outlet_id)
+        .order_by(Outlet.title)
+    )
+    health = WindowHealth()
+    for title, status, error, new in rows:
+        if status == "failed":
+            health.failed.append((title, error or "crawl failed"))
+        elif status == "ok" and not new:
+            health.quiet.append(title)
+    return health

@@ -1,4 +1,8 @@
-"""The digest as one e-mail: text and HTML alternatives, written to the outbox before any sending."""
+"""The digest as one e-mail: text and HTML alternatives, written to the outbox before any sending.
+
+The message is deterministic for an edition and a recipient (Message-ID, Date, MIME boundary), so
+the copy in the outbox is exactly what is sent, and a retry sends the same bytes.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +10,45 @@ import hashlib
 import os
 import re
 import tempfile
+from datetime import datetime
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+# 7-bit transfer encodings (quoted-printable or base64): any server takes them, no 8BITMIME needed.
+POLICY = policy.default.clone(cte_type="7bit")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
 
 
 def header_safe(value: str, limit: int = 200) -> str:
     """No CR, LF or other control characters, and a bounded length: headers never carry raw input."""
-    return _CONTROL.sub(" ", value).strip()[:limit]
+    return _CONTROL.sub(" ", value).strip()[:limit].strip()
+
+
+def address_of(value: str) -> str:
+    """The bare address of 'Name <addr>' (the SMTP envelope needs it)."""
+    return parseaddr(header_safe(value))[1]
 
 
 def message_id(edition_key: str, recipient: str, domain: str) -> str:
     """Deterministic per edition and recipient, so a resend is recognisable as the same message."""
     tag = hashlib.sha256(f"{edition_key}\n{recipient.lower()}".encode()).hexdigest()[:16]
-    return f"<ckmon.{header_safe(edition_key, 32)}.{tag}@{domain}>"
+    key = re.sub(r"[^A-Za-z0-9_-]", "", header_safe(edition_key, 32))
+    return f"<ckmon.{key}.{tag}@{domain}>"
+
+
+def subject(edition_key: str, stories: int, headline: str = "") -> str:
+    """The week, the number of stories and, when there is one, the first headline (cleaned)."""
+    noun = "story" if stories == 1 else "stories"
+    line = f"Cambodia–Korea digest {header_safe(edition_key, 32)}: {stories} {noun}"
+    headline = header_safe(headline, 300)
+    if headline:
+        if len(headline) > 80:
+            cut = headline[:80].rfind(" ")
+            headline = headline[: cut if cut > 40 else 80].rstrip(" ,;:") + "…"
+        line += f" — {headline}"
+    return line
 
 
 def compose(
@@ -32,36 +59,49 @@ def compose(
     text: str,
     sender: str,
     recipient: str,
-    date: object,
+    date: datetime,
     reply_to: str = "",
     list_unsubscribe: str = "",
+    headline: str = "",
 ) -> EmailMessage:
-    """One multipart/alternative message; the subject holds only our own words and numbers."""
-    msg = EmailMessage()
-    noun = "story" if stories == 1 else "stories"
-    msg["Subject"] = header_safe(f"Cambodia–Korea digest {edition_key}: {stories} {noun}")
+    """One multipart/alternative message; scraped text (the headline) only after cleaning."""
+    msg = EmailMessage(policy=POLICY)
+    msg["Subject"] = subject(edition_key, stories, headline)
     msg["From"] = header_safe(sender)
     msg["To"] = header_safe(recipient)
     if reply_to:
         msg["Reply-To"] = header_safe(reply_to)
     if list_unsubscribe:
-        msg["List-Unsubscribe"] = f"<{header_safe(list_unsubscribe)}>"
-    msg["Date"] = format_datetime(date)  # type: ignore[arg-type]
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+        msg["List-Unsubscribe"] = f"<{header_safe(list_unsubscribe).strip('<>')}>"
+    msg["Date"] = format_datetime(date)
+    domain = address_of(sender).rpartition("@")[2] or "localhost"
     msg["Message-ID"] = message_id(edition_key, recipient, domain)
+    msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: auto-responders should not reply
     msg.set_content(text, subtype="plain", charset="utf-8")
     msg.add_alternative(html, subtype="html", charset="utf-8")
+    # A boundary drawn from the content cannot occur in it and keeps the bytes reproducible.
+    digest = hashlib.sha256(f"{msg['Message-ID']}\n{text}\n{html}".encode()).hexdigest()[:32]
+    msg.set_boundary(f"ckmon-{digest}")
     return msg
 
 
 def write_outbox(msg: EmailMessage, outbox: Path, name: str) -> Path:
     """Write `name`.eml atomically: a reader never sees half a message."""
-    outbox.mkdir(parents=True, exist_ok=True)
-    target = outbox / f"{name}.eml"
-    fd, tmp = tempfile.mkstemp(dir=outbox, prefix=".tmp-", suffix=".eml")
+    return write_atomic(msg.as_bytes(), outbox / f"{name}.eml")
+
+
+def smtp_bytes(raw: bytes) -> bytes:
+    """The outbox copy with CRLF line ends, as SMTP requires (bare LF is refused by strict servers)."""
+    return raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+def write_atomic(data: bytes, target: Path) -> Path:
+    """Replace `target` with `data` in one step (temp file, fsync, rename)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(msg.as_bytes())
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)

@@ -1,19 +1,33 @@
-"""From store to mail: build the edition, render it, write it to the outbox, record the delivery."""
+"""From store to mail: cut the edition, render it, write it to the outbox, deliver it, record it.
+
+Every recipient has its own delivery row; a message is written to the outbox before it is sent and
+the outbox copy is what goes out, so a retry sends the same bytes, and a sent delivery is never
+sent again. The outbox transport delivers by writing; the SMTP transport sends the outbox copy.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from datetime import datetime
+from email.message import EmailMessage
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from digest.archive import page_url, write_feed, write_page
 from digest.config import Config
-from digest.edition import build, is_due
-from digest.mail import compose, write_outbox
-from digest.render import render
+from digest.edition import EditionView, adhoc, build, cut, draft, is_due, pending_edition, view_of
+from digest.errors import DeliveryError
+from digest.mail import address_of, compose, write_atomic, write_outbox
+from digest.render import Rendered, render, render_mail
+from digest.smtp import SmtpTransport
 from digest.store import Delivery, Edition
+
+__all__ = ["Preview", "Published", "publish_due", "write_edition", "write_page", "write_preview"]
+
+log = logging.getLogger(__name__)
 
 OUTBOX_RECIPIENT = "outbox"
 
@@ -22,8 +36,31 @@ OUTBOX_RECIPIENT = "outbox"
 class Published:
     key: str
     stories: int
-    paths: list[Path]
+    paths: list[Path]  # one .eml per recipient, in the outbox
     page: Path  # the edition as a standalone HTML page in the archive
+    sent: list[str] = field(default_factory=list)  # delivered by this call
+    pending: list[tuple[str, str]] = field(default_factory=list)  # (recipient, why): next run
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (recipient, reply): permanent
+    shortened: bool = False  # the mail shows fewer stories than the page
+    error: str = ""  # the server could not be used at all
+
+    @property
+    def complete(self) -> bool:
+        return not self.pending and not self.failed and not self.error
+
+
+@dataclass
+class Preview:
+    key: str
+    stories: int
+    html: Path
+    text: Path
+    eml: Path
+    shortened: bool = False
+
+
+def _recipients(config: Config) -> tuple[str, ...]:
+    return config.mail_to or (OUTBOX_RECIPIENT,)
 
 
 def _file_name(key: str, recipient: str) -> str:
@@ -31,56 +68,175 @@ def _file_name(key: str, recipient: str) -> str:
     return f"ckmon-{key}" if recipient == OUTBOX_RECIPIENT else f"ckmon-{key}-{safe}"
 
 
-def write_edition(session: Session, config: Config, now: datetime) -> tuple[Edition, Published]:
-    """Build (or refresh) this week's pending edition and write one .eml per recipient."""
-    edition, view = build(session, now, config.timezone)
-    html, text = render(view, generated=now)
+def _render_mail(config: Config, view: EditionView, generated: datetime) -> Rendered:
+    return render_mail(
+        view,
+        generated=generated,
+        budget=config.max_html_bytes,
+        page_url=page_url(config.archive_url, view.key) if not view.adhoc else "",
+        unsubscribe=config.list_unsubscribe,
+        reply_to=config.reply_to,
+    )
+
+
+def _compose(
+    config: Config, view: EditionView, mail: Rendered, recipient: str, date: datetime
+) -> EmailMessage:
+    return compose(
+        edition_key=view.key,
+        stories=view.story_count,
+        html=mail.html,
+        text=mail.text,
+        sender=config.mail_from,
+        recipient=recipient if recipient != OUTBOX_RECIPIENT else config.mail_from,
+        date=date,
+        reply_to=config.reply_to,
+        list_unsubscribe=config.list_unsubscribe,
+        headline=view.top[0].lead.title if view.top else "",
+    )
+
+
+def _delivery(session: Session, edition: Edition, recipient: str) -> Delivery:
+    delivery = session.scalars(
+        select(Delivery).where(Delivery.edition_id == edition.id, Delivery.recipient == recipient)
+    ).first()
+    if delivery is None:
+        delivery = Delivery(edition_id=edition.id, recipient=recipient, message_id="", attempts=0)
+        session.add(delivery)
+    return delivery
+
+
+def _write(session: Session, config: Config, edition: Edition, view: EditionView) -> Published:
+    """Outbox copies for every recipient not yet done, then the archive page and feed."""
+    generated = edition.built_at  # not the clock: the same edition renders to the same bytes
+    mail = _render_mail(config, view, generated)
     paths = []
-    for recipient in config.mail_to or (OUTBOX_RECIPIENT,):
-        msg = compose(
-            edition_key=edition.key,
-            stories=view.story_count,
-            html=html,
-            text=text,
-            sender=config.mail_from,
-            recipient=recipient if recipient != OUTBOX_RECIPIENT else config.mail_from,
-            date=now,
-            reply_to=config.reply_to,
-            list_unsubscribe=config.list_unsubscribe,
-        )
-        paths.append(write_outbox(msg, config.outbox, _file_name(edition.key, recipient)))
-    page = write_page(html, config.archive, edition.key)
-    return edition, Published(edition.key, view.story_count, paths, page)
+    for recipient in _recipients(config):
+        delivery = _delivery(session, edition, recipient)
+        existing = Path(delivery.outbox_path) if delivery.outbox_path else None
+        if existing is not None and existing.is_file():
+            paths.append(existing)  # what is in the outbox is what goes out, retries included
+            continue
+        msg = _compose(config, view, mail, recipient, generated)
+        path = write_outbox(msg, config.outbox, _file_name(edition.key, recipient))
+        delivery.outbox_path, delivery.message_id = str(path), str(msg["Message-ID"])
+        paths.append(path)
+    session.commit()  # outbox paths recorded before anything is sent
+    page_html, _ = render(
+        view,
+        generated=generated,
+        page_url=page_url(config.archive_url, edition.key),
+        unsubscribe=config.list_unsubscribe,
+        reply_to=config.reply_to,
+    )
+    page = write_page(page_html, config.archive, edition.key)
+    write_feed(session, config.archive, config.archive_url, config.timezone)
+    return Published(edition.key, view.story_count, paths, page, shortened=mail.shortened)
 
 
-def write_page(html: str, archive: Path, key: str) -> Path:
-    """Keep the edition as a web page: readable in a browser, linkable, archived."""
-    archive.mkdir(parents=True, exist_ok=True)
-    target = archive / f"ckmon-{key}.html"
-    tmp = target.with_suffix(".tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(target)
-    return target
+def write_edition(session: Session, config: Config, now: datetime) -> tuple[Edition, Published]:
+    """The pending edition, else this week's cut at `now`, written to the outbox and archive.
+
+    Nothing is sent or marked delivered; `publish_due` does that.
+    """
+    edition, view = build(session, now, config.timezone)
+    return edition, _write(session, config, edition, view)
+
+
+def deliver(session: Session, config: Config, edition: Edition, now: datetime) -> Published:
+    """Deliver `edition` to every recipient not yet done; it is 'sent' once none is pending."""
+    view = view_of(session, edition.key, edition.since, edition.until, config.timezone)
+    published = _write(session, config, edition, view)
+    rows = {r: _delivery(session, edition, r) for r in _recipients(config)}
+    todo = [d for d in rows.values() if d.status == "pending"]
+    if config.transport == "smtp" and todo:
+        _send_smtp(session, config, todo, now, published)
+    else:
+        for delivery in todo:  # the outbox transport delivers by writing the file
+            delivery.status, delivery.sent_at = "sent", now
+            delivery.attempts += 1
+            published.sent.append(delivery.recipient)
+    for recipient, delivery in rows.items():
+        if delivery.status == "pending":
+            published.pending.append((recipient, delivery.last_error or published.error))
+        elif delivery.status == "failed":
+            published.failed.append((recipient, delivery.last_error))
+    if not published.pending:
+        edition.status, edition.sent_at = "sent", now
+    session.commit()
+    return published
+
+
+def _send_smtp(
+    session: Session, config: Config, todo: list[Delivery], now: datetime, published: Published
+) -> None:
+    sender = address_of(config.mail_from)
+    with SmtpTransport(config.smtp) as smtp:
+        for delivery in todo:
+            raw = Path(delivery.outbox_path).read_bytes()
+            try:
+                result = smtp.send(raw, sender, address_of(delivery.recipient))
+            except DeliveryError as exc:  # the server is unusable: the rest waits for next run
+                delivery.attempts += getattr(exc, "attempts", 1)
+                delivery.last_error = published.error = str(exc)
+                session.commit()
+                log.warning("%s", exc)
+                return
+            delivery.attempts += result.attempts
+            delivery.smtp_code, delivery.last_error = result.code, result.detail
+            if result.status == "sent":
+                delivery.status, delivery.sent_at = "sent", now
+                published.sent.append(delivery.recipient)
+            elif result.status == "failed":
+                delivery.status = "failed"
+            session.commit()  # one recipient at a time: a crash never resends the earlier ones
 
 
 def publish_due(session: Session, config: Config, now: datetime) -> Published | None:
-    """Write and deliver the edition that is due, if one is; the outbox transport delivers by writing."""
-    if not is_due(session, now, config.timezone, config.send_weekday, config.send_time):
-        return None
-    edition, published = write_edition(session, config, now)
-    for recipient, path in zip(config.mail_to or (OUTBOX_RECIPIENT,), published.paths, strict=True):
-        delivery = session.scalars(
-            select(Delivery).where(
-                Delivery.edition_id == edition.id, Delivery.recipient == recipient
-            )
-        ).first()
-        if delivery is None:
-            delivery = Delivery(
-                edition_id=edition.id, recipient=recipient, message_id="", attempts=0
-            )
-            session.add(delivery)
-        delivery.outbox_path = str(path)
-        delivery.status, delivery.sent_at, delivery.attempts = "sent", now, delivery.attempts + 1
-    edition.status = "sent"
-    session.commit()
+    """Deliver what is due: a pending edition first, then this week's once its send time passed.
+
+    Returns the last edition worked on, or None when nothing was due.
+    """
+    published = None
+    pending = pending_edition(session)
+    if pending is not None:
+        published = deliver(session, config, pending, now)
+        if pending.status != "sent":
+            return published
+    if is_due(session, now, config.timezone, config.send_weekday, config.send_time):
+        edition = cut(session, now, config.timezone)
+        if edition.status != "sent":
+            published = deliver(session, config, edition, now)
     return published
+
+
+def write_preview(
+    session: Session,
+    config: Config,
+    now: datetime,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Preview:
+    """The next edition (or an ad-hoc window) as HTML, text and .eml in the preview folder.
+
+    Nothing is recorded and nothing is sent.
+    """
+    tz = config.timezone
+    if since is not None or until is not None:
+        view = adhoc(session, since, until or now, tz)
+    else:
+        view = draft(session, now, tz)
+    mail = _render_mail(config, view, now)
+    recipient = config.mail_to[0] if config.mail_to else OUTBOX_RECIPIENT
+    msg = _compose(config, view, mail, recipient, now)
+    folder = config.preview or config.base_dir / "preview"
+    name = f"ckmon-{view.key}"
+    return Preview(
+        view.key,
+        view.story_count,
+        write_atomic(mail.html.encode("utf-8"), folder / f"{name}.html"),
+        write_atomic(mail.text.encode("utf-8"), folder / f"{name}.txt"),
+        write_outbox(msg, folder, name),
+        mail.shortened,
+    )

@@ -1,13 +1,21 @@
-"""The digest as HTML (CSS inlined for mail clients) and plain text, from `templates/`."""
+"""The digest as HTML (CSS inlined for mail clients) and plain text, from `templates/`.
+
+A mail's HTML part must stay under the size at which Gmail clips it; a long week therefore shows
+the top stories of each section in the mail and links to the full edition page.
+"""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
 import css_inline
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 
-from digest.edition import EditionView
+from digest.edition import EditionView, Story
 
 TOPIC_LABELS = {
     "diplomacy": "Diplomacy",
@@ -23,8 +31,38 @@ TOPIC_LABELS = {
     "other": "Other coverage",
 }
 LANG_LABELS = {"en": "EN", "ko": "KO", "km": "KM"}
+LANG_NAMES = {"en": "English", "ko": "Korean", "km": "Khmer"}
+log = logging.getLogger(__name__)
+
+# Stories kept per section when the mail must shrink, tried in this order (None: all of them).
+SECTION_LIMITS: tuple[int | None, ...] = (None, 8, 5, 3, 2, 1, 0)
 
 
+@dataclass
+class Section:
+    topic: str
+    stories: list[Story]
+    more: int = 0  # stories left out of the mail, shown on the full page
+
+
+@dataclass
+class Rendered:
+    html: str
+    text: str
+    shortened: bool = False
+
+
+@pass_context
+def _date(ctx: Any, when: datetime | None) -> str:
+    return when.astimezone(ctx["e"].timezone).strftime("%d %b %Y") if when else ""
+
+
+@pass_context
+def _datetime(ctx: Any, when: datetime) -> str:
+    return when.astimezone(ctx["e"].timezone).strftime("%d %b %Y %H:%M %Z")
+
+
+@lru_cache(maxsize=1)
 def environment() -> Environment:
     """The one Jinja environment: autoescape for HTML, undefined names are errors."""
     env = Environment(
@@ -37,18 +75,97 @@ def environment() -> Environment:
     )
     env.filters["topic"] = lambda t: TOPIC_LABELS.get(t, t.replace("-", " ").capitalize())
     env.filters["lang"] = lambda code: LANG_LABELS.get(code, (code or "?").upper())
+    env.filters["language"] = lambda code: LANG_NAMES.get(code, code or "unknown")
+    env.filters["date"] = _date
+    env.filters["datetime"] = _datetime
     return env
 
 
-def render(view: EditionView, *, generated: datetime) -> tuple[str, str]:
-    """(html, text) of one edition; the HTML has its CSS inlined."""
+def page_name(key: str) -> str:
+    """The archive file name of an edition's page."""
+    return f"ckmon-{key}.html"
+
+
+def _sections(view: EditionView, limit: int | None) -> list[Section]:
+    return [
+        Section(topic, stories[:limit], len(stories) - len(stories[:limit]))
+        for topic, stories in view.sections.items()
+    ]
+
+
+def _render(
+    view: EditionView,
+    *,
+    generated: datetime,
+    limit: int | None,
+    mode: str,
+    page_url: str,
+    unsubscribe: str,
+    reply_to: str,
+) -> Rendered:
     env = environment()
-
-    def local(when: datetime | None) -> str:
-        return when.astimezone(view.timezone).strftime("%d %b %Y") if when else ""
-
-    env.filters["date"] = local
-    context = {"e": view, "generated": generated.astimezone(view.timezone)}
+    sections = _sections(view, limit)
+    context = {
+        "e": view,
+        "sections": sections,
+        "generated": generated,
+        "mode": mode,
+        "page_url": page_url,
+        "page_name": page_name(view.key),
+        "shortened": any(s.more for s in sections),
+        "unsubscribe": unsubscribe,
+        "reply_to": reply_to,
+    }
     html = env.get_template("digest.html.j2").render(context)
     text = env.get_template("digest.txt.j2").render(context)
-    return css_inline.inline(html), text
+    return Rendered(css_inline.inline(html), text, bool(context["shortened"]))
+
+
+def render(
+    view: EditionView,
+    *,
+    generated: datetime,
+    page_url: str = "",
+    unsubscribe: str = "",
+    reply_to: str = "",
+) -> tuple[str, str]:
+    """(html, text) of the whole edition, as the archive page shows it; CSS inlined."""
+    full = _render(
+        view,
+        generated=generated,
+        limit=None,
+        mode="page",
+        page_url=page_url,
+        unsubscribe=unsubscribe,
+        reply_to=reply_to,
+    )
+    return full.html, full.text
+
+
+def render_mail(
+    view: EditionView,
+    *,
+    generated: datetime,
+    budget: int,
+    page_url: str = "",
+    unsubscribe: str = "",
+    reply_to: str = "",
+) -> Rendered:
+    """The mail's parts: the whole edition if its HTML fits in `budget` bytes, else fewer stories
+    per section (top stories always stay) with links to the full page."""
+    rendered = None
+    for limit in SECTION_LIMITS:
+        rendered = _render(
+            view,
+            generated=generated,
+            limit=limit,
+            mode="mail",
+            page_url=page_url,
+            unsubscribe=unsubscribe,
+            reply_to=reply_to,
+        )
+        if len(rendered.html.encode("utf-8")) <= budget:
+            return rendered
+    assert rendered is not None  # SECTION_LIMITS is not empty
+    log.warning("digest %s: the mail's HTML exceeds %d bytes even shortened", view.key, budget)
+    return rendered

@@ -109,7 +109,11 @@ class FetchState(Base):
 
 
 class Edition(Base):
-    """One digest: the relevant articles first seen in [since, until)."""
+    """One digest: the relevant articles first seen in [since, until).
+
+    The window is fixed when the edition is cut, so rebuilding it gives the same edition; `until` is
+    the cutoff the next edition starts from once this one is sent.
+    """
 
     __tablename__ = "editions"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -119,6 +123,7 @@ class Edition(Base):
     built_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sent
     stories: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when the last delivery closed
 
 
 class Delivery(Base):
@@ -133,6 +138,7 @@ class Delivery(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sent | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    smtp_code: Mapped[int | None] = mapped_column(Integer)  # the server's last reply code, if any
     outbox_path: Mapped[str] = mapped_column(String(1024), default="")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -1,0 +1,176 @@
+"""Which articles an edition holds: windows from the last sent cutoff, fixed once cut."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from digest.edition import (
+    EditionView,
+    adhoc,
+    build,
+    cut,
+    draft,
+    edition_key,
+    is_due,
+    lead_of,
+    view_of,
+)
+from digest.publish import publish_due
+from digest.store import ArticleRow, Delivery, Edition, make_sessionmaker
+from tests.weekdata import NOW, PREVIOUS_CUTOFF, make_config, store
+
+TZ_NAME = "Asia/Phnom_Penh"
+
+
+def _titles(view: EditionView) -> list[str]:
+    stories = [*view.top, *(s for section in view.sections.values() for s in section)]
+    return [s.lead.title for s in stories]
+
+
+def test_window_runs_from_the_last_sent_cutoff_to_the_cut(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    with store(config) as session:
+        edition, view = build(session, NOW, config.timezone)
+    assert edition.key == "2026-W48" and edition.status == "pending"
+    assert edition.since == PREVIOUS_CUTOFF and edition.until == NOW
+    titles = _titles(view)
+    assert "Old news from the previous edition" not in titles  # sent last week
+    assert "Too late for this edition" not in titles  # stored after the cut
+    assert "Football: Phnom Penh derby ends in a draw" not in titles  # not relevant
+    assert "Backfilled: Korea–Cambodia ties mark an anniversary" in titles
+    assert view.story_count == 9 == edition.stories  # 12 articles, two clusters
+
+
+def test_rebuilding_an_unsent_edition_gives_the_same_edition(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    with store(config) as session:
+        first, view1 = build(session, NOW, config.timezone)
+        # Later the same week, with a new article stored in between: the window does not move.
+        later = NOW + timedelta(hours=30)
+        second, view2 = build(session, later, config.timezone)
+        assert cut(session, later, config.timezone).id == first.id
+    assert second.id == first.id and second.until == NOW
+    assert _titles(view2) == _titles(view1)
+    assert view2.by_topic == view1.by_topic and view2.by_lang == view1.by_lang
+
+
+def test_a_missed_week_rolls_into_the_next_edition(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    with store(config) as session:
+        # Nothing was cut in W48; the W49 edition starts at the W47 cutoff and holds W48's news.
+        edition, view = build(session, NOW + timedelta(days=7), config.timezone)
+    assert edition.key == "2026-W49" and edition.since == PREVIOUS_CUTOFF
+    assert "Too late for this edition" in _titles(view)
+    assert "Cambodia and South Korea sign upgraded trade pact" in _titles(view)
+
+
+def test_due_on_a_fresh_store_then_weekly_after_the_send_time(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    tz = config.timezone
+    session = make_sessionmaker(config.database_url)()
+    assert is_due(session, NOW, tz, 0, "07:00")  # fresh store: at once
+    assert publish_due(session, config, NOW) is not None
+    assert not is_due(session, NOW + timedelta(hours=1), tz, 0, "07:00")  # sent this week
+    next_monday = NOW + timedelta(days=7)
+    assert not is_due(session, next_monday - timedelta(hours=1), tz, 0, "07:00")  # 06:30 local
+    assert is_due(session, next_monday, tz, 0, "07:00")
+    assert edition_key(next_monday, tz) == "2026-W49"
+    session.close()
+
+
+def test_a_sent_edition_is_never_sent_again(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    with store(config) as session:
+        published = publish_due(session, config, NOW)
+        assert published is not None and published.sent == ["desk@ckmon.test"]
+        assert publish_due(session, config, NOW + timedelta(hours=2)) is None
+        assert publish_due(session, config, NOW + timedelta(days=6)) is None
+        assert session.scalar(select(func.count()).select_from(Delivery)) == 1
+        edition = session.scalars(select(Edition).where(Edition.key == "2026-W48")).one()
+        assert edition.status == "sent" and edition.sent_at == NOW
+        # The next week's edition starts exactly where this one ended.
+        following = publish_due(session, config, NOW + timedelta(days=7))
+        assert following is not None and following.key == "2026-W49"
+        w49 = session.scalars(select(Edition).where(Edition.key == "2026-W49")).one()
+        assert w49.since == NOW
+        view = view_of(session, w49.key, w49.since, w49.until, config.timezone)
+        assert _titles(view) == ["Too late for this edition"]
+
+
+def test_empty_week_is_a_short_edition(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    with store(config) as session:
+        assert publish_due(session, config, NOW) is not None
+        published = publish_due(session, config, NOW + timedelta(days=14, hours=1))
+        # W50 holds only the one late article; then a week with nothing at all:
+        quiet = publish_due(session, config, NOW + timedelta(days=21, hours=1))
+    assert published is not None and published.stories == 1
+    assert quiet is not None and quiet.stories == 0
+    page = quiet.page.read_text(encoding="utf-8")
+    assert "No relevant coverage" in page
+
+
+def test_top_stories_sections_and_counts(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    with store(config) as session:
+        _, view = build(session, NOW, config.timezone)
+    first = view.top[0]
+    assert first.lead.title == "Cambodia and South Korea sign upgraded trade pact"  # 3 outlets
+    assert first.outlets == 3 and [i.lang for i in first.also_in] == ["ko", "km"]
+    assert first.lead.topics[0] == "trade-investment"  # the topic most members share
+    assert view.top[1].lead.title == "More Cambodian workers to enter Korea under EPS"
+    assert len(view.top) == 5
+    assert sum(len(s) for s in view.sections.values()) == 4
+    assert list(view.sections)[0] == "aid-development"
+    assert all(s.lead.topics[0] == topic for topic, ss in view.sections.items() for s in ss)
+    assert view.by_lang == {"en": 7, "ko": 3, "km": 2}
+    assert view.by_topic["trade-investment"] == 1 and view.by_topic["aid-development"] == 2
+    assert view.failed_outlets == [("Dead Daily", "DNS lookup failed for deaddaily.test")]
+    assert view.quiet_outlets == ["Quiet Post"]
+
+
+def test_coverage_bars_count_by_week_of_publication(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    with store(config) as session:
+        _, view = build(session, NOW, config.timezone)
+    weeks = {w.key: w.count for w in view.coverage}
+    assert len(view.coverage) == 10 and view.coverage[-1].current
+    assert view.coverage[-1].key == "2026-W48"
+    # 11 of the window's articles were published in W47; the backfilled one counts in W43, the
+    # one sent last week in W46; the one stored after the cut is not counted at all.
+    assert weeks == {
+        **{f"2026-W{n}": 0 for n in range(39, 49)},
+        "2026-W43": 1,
+        "2026-W46": 1,
+        "2026-W47": 11,
+    }
+    assert view.coverage_max == 11
+
+
+def test_draft_and_adhoc_record_nothing(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    with store(config) as session:
+        before = session.scalar(select(func.count()).select_from(Edition))
+        preview = draft(session, NOW, config.timezone)
+        special = adhoc(session, PREVIOUS_CUTOFF + timedelta(days=3), NOW, config.timezone)
+        assert session.scalar(select(func.count()).select_from(Edition)) == before
+        assert session.scalar(select(func.count()).select_from(ArticleRow)) == 15
+    assert preview.story_count == 9 and not preview.adhoc
+    assert special.adhoc and special.key == "2026-11-19_2026-11-23"
+    assert "Cambodia and South Korea sign upgraded trade pact" not in _titles(special)
+    assert "New direct flights link Incheon and Siem Reap" in _titles(special)
+
+
+def test_lead_is_two_or_three_sentences_in_any_script() -> None:
+    english = "One is here. Two is here. Three is here. Four is not."
+    assert lead_of(english) == "One is here. Two is here. Three is here."
+    korean = "한국과 캄보디아가 서명했다. 관세가 낮아진다. 교역이 늘 전망이다. 넷째 문장."
+    assert lead_of(korean) == "한국과 캄보디아가 서명했다. 관세가 낮아진다. 교역이 늘 전망이다."
+    khmer = "កម្ពុជា និង កូរ៉េ បានចុះហត្ថលេខា។ ពន្ធនឹងធ្លាក់ចុះ។ ពាណិជ្ជកម្មនឹងកើនឡើង។ ទីបួន។"
+    assert lead_of(khmer).count("។") == 3
+    long_khmer = "ក" * 1000  # no spaces and no sentence end: cut at the limit, marked
+    assert len(lead_of(long_khmer)) == 361 and lead_of(long_khmer).endswith("…")
+    assert lead_of("  \n ") == ""

@@ -1,0 +1,113 @@
+"""The message itself: headers from config, clean of scraped line breaks, deterministic bytes."""
+
+from __future__ import annotations
+
+import email
+from email import policy
+from pathlib import Path
+
+from sqlalchemy import select, update
+
+from digest.mail import compose, message_id, smtp_bytes, subject
+from digest.publish import publish_due, write_edition
+from digest.store import ArticleRow, Delivery
+from tests.weekdata import NOW, make_config, store
+
+EVIL = "Seoul & Phnom Penh agree\r\nBcc: victim@evil.test\r\n\r\n<b>body</b>"
+
+
+def _compose(**changes: object) -> email.message.EmailMessage:
+    fields: dict[str, object] = {
+        "edition_key": "2026-W48",
+        "stories": 3,
+        "html": "<p>한국 ខ្មែរ</p>",
+        "text": "한국 ខ្មែរ",
+        "sender": "ckmon <digest@ckmon.test>",
+        "recipient": "desk@ckmon.test",
+        "date": NOW,
+    }
+    fields.update(changes)
+    return compose(**fields)  # type: ignore[arg-type]
+
+
+def test_one_multipart_alternative_message_with_both_parts() -> None:
+    msg = email.message_from_bytes(_compose().as_bytes(), policy=policy.default)
+    assert msg.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
+    assert "ខ្មែរ" in msg.get_body(("plain",)).get_content()
+    assert msg.get_body(("html",)).get_content().startswith("<p>한국")
+    assert not any(p.get_filename() for p in msg.walk())  # no attachments
+    assert msg["Subject"] == "Cambodia–Korea digest 2026-W48: 3 stories"
+    assert _compose().as_bytes().isascii()  # 7-bit: any server takes it
+
+
+def test_same_edition_and_recipient_give_the_same_bytes() -> None:
+    assert _compose().as_bytes() == _compose().as_bytes()
+    other = _compose(recipient="other@ckmon.test")
+    assert other["Message-ID"] != _compose()["Message-ID"]
+    assert _compose()["Message-ID"] == message_id("2026-W48", "DESK@ckmon.test", "ckmon.test")
+
+
+def test_headers_from_config_and_optional_ones() -> None:
+    plain = _compose()
+    assert plain["Reply-To"] is None and plain["List-Unsubscribe"] is None
+    full = _compose(
+        reply_to="Desk <editor@ckmon.test>",
+        list_unsubscribe="https://ckmon.test/unsubscribe?u=desk",
+    )
+    assert full["Reply-To"] == "Desk <editor@ckmon.test>"
+    assert full["List-Unsubscribe"] == "<https://ckmon.test/unsubscribe?u=desk>"
+    assert full["From"].addresses[0].addr_spec == "digest@ckmon.test"
+
+
+def test_scraped_headline_reaches_the_subject_cleaned() -> None:
+    msg = _compose(headline=EVIL)
+    raw = msg.as_bytes()
+    parsed = email.message_from_bytes(raw, policy=policy.default)
+    assert parsed["Bcc"] is None and b"\nBcc:" not in raw
+    assert parsed["Subject"].startswith("Cambodia–Korea digest 2026-W48: 3 stories — Seoul")
+    assert "\r" not in parsed["Subject"] and "\n" not in parsed["Subject"]
+    long = subject("2026-W48", 1, "word " * 40)
+    assert long.endswith("…") and len(long) < 130 and "1 story" in long
+
+
+def test_outbox_copy_is_written_before_sending_and_is_what_goes_out(tmp_path: Path) -> None:
+    config = make_config(tmp_path, to=("a@ckmon.test", "b@ckmon.test"))
+    with store(config) as session:
+        session.execute(update(ArticleRow).where(ArticleRow.id == 1).values(title=EVIL))
+        session.commit()
+        _, published = write_edition(session, config, NOW)
+        rows = session.scalars(select(Delivery).order_by(Delivery.recipient)).all()
+    assert [r.status for r in rows] == ["pending", "pending"]  # written, not yet delivered
+    assert [Path(r.outbox_path) for r in rows] == published.paths
+    for path, row in zip(published.paths, rows, strict=True):
+        msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        assert msg["Message-ID"] == row.message_id and msg["To"] == row.recipient
+        assert msg["Bcc"] is None and "Seoul &amp; Phnom Penh agree" in (
+            msg.get_body(("html",)).get_content()
+        )
+    assert smtp_bytes(b"a\nb\r\nc\n") == b"a\r\nb\r\nc\r\n"
+    assert (tmp_path / "archive" / "editions.atom").is_file() and published.page.is_file()
+
+
+def test_outbox_transport_delivers_by_writing(tmp_path: Path) -> None:
+    config = make_config(tmp_path, to=())
+    with store(config) as session:
+        published = publish_due(session, config, NOW)
+        assert published is not None and published.complete and published.sent == ["outbox"]
+        assert published.paths == [tmp_path / "outbox" / "ckmon-2026-W48.eml"]
+        assert publish_due(session, config, NOW) is None
+
+
+def test_atom_feed_lists_the_editions(tmp_path: Path) -> None:
+    import feedparser
+
+    config = make_config(tmp_path, '\n[digest]\narchive_url = "https://d.test/archive"\n')
+    with store(config) as session:
+        publish_due(session, config, NOW)
+    feed = feedparser.parse((tmp_path / "archive" / "editions.atom").read_bytes())
+    assert not feed.bozo, feed.bozo_exception
+    titles = [e.title for e in feed.entries]
+    assert titles == ["Week 2026-W48: 9 stories", "Week 2026-W47: 3 stories"]
+    assert feed.entries[0].link == "https://d.test/archive/ckmon-2026-W48.html"
+    assert (tmp_path / "archive" / "ckmon-2026-W48.html").is_file()

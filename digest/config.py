@@ -13,6 +13,7 @@ from digest.errors import ConfigError
 
 CONFIG_ENV = "CKMON_CONFIG"
 DEFAULT_CONFIG_NAME = "ckmon.toml"
+DEFAULT_CRAWL_CRON = "0 */6 * * *"  # every six hours, on the hour
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,13 @@ class Config:
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     scrapy: dict[str, Any] = field(default_factory=dict)  # [scrapy] overrides, e.g. DOWNLOAD_DELAY
     source_path: Path | None = None  # the ckmon.toml that was read, if any
+    # [schedule] and [log]: the unattended modes (`ckmon run`, `ckmon schedule`)
+    schedule_crawl: str = DEFAULT_CRAWL_CRON  # crontab expression, in `timezone`
+    crawl_timeout: int = 7200  # seconds a scheduled crawl may run before it is stopped
+    lock_file: Path = Path("data/ckmon.lock")
+    log_file: Path | None = None  # also log to this file, rotated
+    log_max_bytes: int = 1_000_000
+    log_backups: int = 5
 
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -97,6 +105,8 @@ def _build(data: dict[str, Any], base: Path, source_path: Path | None) -> Config
     digest = _table(data, "digest", where)
     mail = _table(data, "mail", where)
     smtp = _table(data, "smtp", where)
+    schedule = _table(data, "schedule", where)
+    logs = _table(data, "log", where)
 
     tz_name = _get(digest, "timezone", str, "Asia/Phnom_Penh", f"{where} [digest]")
     try:
@@ -134,6 +144,18 @@ def _build(data: dict[str, Any], base: Path, source_path: Path | None) -> Config
     if "password" in smtp:
         raise ConfigError(f"{where} [smtp]: put the password in $CKMON_SMTP_PASSWORD, not the file")
     sources_file = _get(crawl, "sources_file", str, "", f"{where} [crawl]")
+    crawl_cron = _get(schedule, "crawl", str, DEFAULT_CRAWL_CRON, f"{where} [schedule]")
+    _check_crontab(crawl_cron, tz, f"{where} [schedule]")
+    crawl_timeout = _get(schedule, "crawl_timeout", int, 7200, f"{where} [schedule]")
+    if crawl_timeout <= 0:
+        raise ConfigError(
+            f"{where} [schedule]: 'crawl_timeout' must be a positive number of seconds"
+        )
+    log_file = _get(logs, "file", str, "", f"{where} [log]")
+    log_max_bytes = _get(logs, "max_bytes", int, 1_000_000, f"{where} [log]")
+    log_backups = _get(logs, "backups", int, 5, f"{where} [log]")
+    if log_max_bytes <= 0 or log_backups < 0:
+        raise ConfigError(f"{where} [log]: 'max_bytes' must be > 0 and 'backups' >= 0")
 
     def path(table: dict[str, Any], key: str, default: str, section: str) -> Path:
         return base / _get(table, key, str, default, f"{where} [{section}]")
@@ -167,4 +189,23 @@ def _build(data: dict[str, Any], base: Path, source_path: Path | None) -> Config
         ),
         scrapy=_table(data, "scrapy", where),
         source_path=source_path,
+        schedule_crawl=crawl_cron,
+        crawl_timeout=crawl_timeout,
+        lock_file=path(schedule, "lock_file", "data/ckmon.lock", "schedule"),
+        log_file=base / log_file if log_file else None,
+        log_max_bytes=log_max_bytes,
+        log_backups=log_backups,
     )
+
+
+def _check_crontab(expr: str, tz: ZoneInfo, where: str) -> None:
+    """A crontab line APScheduler cannot read fails at load time, naming the key."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(expr, timezone=tz)
+    except ValueError as exc:
+        raise ConfigError(
+            f"{where}: 'crawl' must be a crontab expression like \"0 */6 * * *\", "
+            f"got {expr!r} ({exc})"
+        ) from exc

@@ -141,7 +141,8 @@ class Jobs:
         if self.config.source_path is not None:
             env["CKMON_CONFIG"] = str(self.config.source_path)
         started = time.monotonic()
-        child = subprocess.Popen(
+        outcome = ""
+        with subprocess.Popen(
             [sys.executable, "-m", "digest", "crawl"],
             cwd=self.config.base_dir,
             env=env,
@@ -151,28 +152,27 @@ class Jobs:
             start_new_session=True,  # signals reach it once, from stop(), not twice from a tty
             # The child keeps the lock held if this process dies first: cron cannot start over it.
             pass_fds=(self.lock_fd,) if self.lock_fd is not None else (),
-        )
-        self._child = child
-        relays = [
-            threading.Thread(target=_relay, args=(child.stdout, logging.INFO), daemon=True),
-            threading.Thread(target=_relay, args=(child.stderr, logging.ERROR), daemon=True),
-        ]
-        for relay in relays:
-            relay.start()
-        outcome = ""
-        try:
-            code = child.wait(timeout=self.config.crawl_timeout)
-        except subprocess.TimeoutExpired:
-            log.error(
-                "crawl: still running after %d s (crawl_timeout): stopping it",
-                self.config.crawl_timeout,
-            )
-            code = self._end(child)
-            outcome = "timeout"
-        finally:
+        ) as child:
+            self._child = child
+            relays = [
+                threading.Thread(target=_relay, args=(child.stdout, logging.INFO), daemon=True),
+                threading.Thread(target=_relay, args=(child.stderr, logging.ERROR), daemon=True),
+            ]
             for relay in relays:
-                relay.join(timeout=5)
-            self._child = None
+                relay.start()
+            try:
+                code = child.wait(timeout=self.config.crawl_timeout)
+            except subprocess.TimeoutExpired:
+                log.error(
+                    "crawl: still running after %d s (crawl_timeout): stopping it",
+                    self.config.crawl_timeout,
+                )
+                code = self._end(child)
+                outcome = "timeout"
+            finally:
+                for relay in relays:
+                    relay.join(timeout=5)
+                self._child = None
         outcome = outcome or {0: "ok", 3: "partial", 4: "failed"}.get(code, f"exit {code}")
         if self.stopping.is_set() and outcome != "ok":
             outcome = "interrupted"

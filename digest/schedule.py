@@ -60,6 +60,7 @@ CRAWL_GRACE = timedelta(hours=6)
 DIGEST_GRACE = timedelta(days=6)
 KILL_GRACE = 60.0  # seconds between SIGTERM and SIGKILL for a crawl that overran
 _LOG_LINE = re.compile(r"^\S+ \S+ (DEBUG|INFO|WARNING|ERROR|CRITICAL) ")
+_CLI_ERROR = re.compile(r"^(\S+: FAILED|crawl: |ckmon: error)")
 
 
 def crawl_trigger(config: Config) -> CronTrigger:
@@ -156,7 +157,7 @@ class Jobs:
             self._child = child
             relays = [
                 threading.Thread(target=_relay, args=(child.stdout, logging.INFO), daemon=True),
-                threading.Thread(target=_relay, args=(child.stderr, logging.ERROR), daemon=True),
+                threading.Thread(target=_relay, args=(child.stderr, logging.INFO), daemon=True),
             ]
             for relay in relays:
                 relay.start()
@@ -211,21 +212,23 @@ class Jobs:
             child.send_signal(signal.SIGTERM)
 
 
-def _relay(stream: IO[str] | None, default: int) -> None:
-    """Pass a crawl child's output into this process's log, at the level each line was logged."""
+def _relay(stream: IO[str] | None, level: int) -> None:
+    """Pass a crawl child's output into this process's log, at the level each line was logged.
+
+    Log records keep their level, their continuation lines (tracebacks, stats) follow it, and the
+    child's own error lines (a failed outlet, a failed crawl's summary) are errors.
+    """
     if stream is None:
         return
-    level = default
     for line in stream:
         line = line.rstrip()
         if not line:
             continue
-        match = _LOG_LINE.match(line)
-        if match:
-            level = logging.getLevelName(match.group(1))
-            line = line[match.end() :]
-        elif default == logging.ERROR and ": ok, " in line:  # defensive: a result line
-            level = logging.INFO
+        if record := _LOG_LINE.match(line):
+            level = logging.getLevelName(record.group(1))
+            line = line[record.end() :]
+        elif _CLI_ERROR.match(line):
+            level = logging.ERROR
         log.log(level, "crawl: %s", line)
 
 

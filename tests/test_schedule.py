@@ -244,3 +244,20 @@ def test_hanging_crawl_is_stopped_and_reported(
     # Scrapy's graceful stop waits for the hung download (30 s timeout): SIGKILL ends it.
     assert "crawl: no exit 5 s after SIGTERM: killing it" in caplog.text
     assert "crawl: timeout (exit -9)" in caplog.text
+
+
+def test_scheduled_crawl_reports_a_failed_outlet_as_an_error(
+    config: Config, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "sources.toml").write_text(
+        '[deadsite]\ntitle = "Dead"\nlang = "en"\nhome = "http://127.0.0.1:9/"\n'
+        'kind = "feed"\nfeeds = ["http://127.0.0.1:9/feed.xml"]\n',
+        encoding="utf-8",
+    )
+    caplog.set_level("INFO", logger="ckmon.schedule")
+    assert Jobs(config, now).crawl() == "failed"
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert any(m.startswith("crawl: deadsite: FAILED") for m in errors), errors
+    assert any(m.startswith("crawl: failed (exit 4)") for m in errors), errors
+    infos = [r.getMessage() for r in caplog.records if r.levelname == "INFO"]
+    assert any(m.startswith("crawl: scrapy.core.engine: Spider closed") for m in infos), infos

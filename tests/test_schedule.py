@@ -6,8 +6,10 @@ crawl is a `python -m digest crawl` child on the loopback test site).
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -239,11 +241,13 @@ def test_hanging_crawl_is_stopped_and_reported(
         )
         jobs = Jobs(replace(config, crawl_timeout=3), now, kill_grace=5)
         caplog.set_level("INFO", logger="ckmon.schedule")
+        began = time.monotonic()
         assert jobs.crawl() == "timeout"
     assert "crawl: still running after 3 s (crawl_timeout): stopping it" in caplog.text
-    # Scrapy's graceful stop waits for the hung download (30 s timeout): SIGKILL ends it.
-    assert "crawl: no exit 5 s after SIGTERM: killing it" in caplog.text
-    assert "crawl: timeout (exit -9)" in caplog.text
+    # Scrapy's graceful stop waits for the hung download (30 s timeout), so SIGKILL usually ends
+    # it; on a loaded machine SIGTERM may land before Scrapy is up and end it by itself.
+    assert re.search(r"crawl: timeout \(exit -(9|15)\) in \d+ s", caplog.text), caplog.text
+    assert time.monotonic() - began < 3 + 5 + 5
 
 
 def test_scheduled_crawl_reports_a_failed_outlet_as_an_error(

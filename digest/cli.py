@@ -2,15 +2,19 @@
 
 Exit codes: 0 success; 1 unexpected error; 2 configuration or usage error; 3 partial (some outlets
 failed); 4 every outlet failed (for example, no network); 5 a digest delivery is pending or failed;
-75 another run holds the lock.
+75 another run holds the lock; 130 interrupted by SIGINT or SIGTERM before the work was done (the
+next run completes it).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
-from datetime import UTC, date, datetime, time, timedelta
+import time
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +25,7 @@ from digest.errors import CkmonError, DeliveryError
 
 EXIT_PARTIAL = 3
 EXIT_ALL_FAILED = 4
+EXIT_INTERRUPTED = 130
 
 log = logging.getLogger("ckmon")
 
@@ -50,13 +55,14 @@ def _config(ctx: click.Context) -> Config:
     return load_config(ctx.obj["config_path"])
 
 
-def _print_report(report: Any) -> int:
+def _print_report(report: Any, quiet: bool = False) -> int:
     for result in report.results:
         if result.status == "ok":
-            click.echo(
-                f"{result.outlet}: ok, {result.articles_new} new, "
-                f"{result.articles_relevant} relevant"
-            )
+            if not quiet:
+                click.echo(
+                    f"{result.outlet}: ok, {result.articles_new} new, "
+                    f"{result.articles_relevant} relevant"
+                )
         else:
             click.echo(f"{result.outlet}: FAILED: {result.error or 'see log'}", err=True)
     failed = len(report.failed)
@@ -68,7 +74,8 @@ def _print_report(report: Any) -> int:
     )
     if report.offline:
         summary += " — no outlet could be reached: is this machine offline?"
-    click.echo(summary, err=bool(failed))
+    if failed or not quiet:
+        click.echo(summary, err=bool(failed))
     if failed and failed == len(report.results):
         return EXIT_ALL_FAILED
     return EXIT_PARTIAL if failed else 0
@@ -121,15 +128,16 @@ def _day(value: str | None, option: str, config: Config, *, end: bool = False) -
         ) from exc
     if end:
         day += timedelta(days=1)
-    return datetime.combine(day, time(0), config.timezone)
+    return datetime.combine(day, clock_time(0), config.timezone)
 
 
-def _print_published(published: Any) -> int:
+def _print_published(published: Any, *, quiet: bool = False) -> int:
     """One line per recipient; exit code 5 when a delivery is pending or failed."""
-    for path in published.paths:
-        click.echo(f"digest: edition {published.key}, {published.stories} stories: {path}")
-    for recipient in published.sent:
-        click.echo(f"digest: {published.key} sent to {recipient}")
+    if not quiet:
+        for path in published.paths:
+            click.echo(f"digest: edition {published.key}, {published.stories} stories: {path}")
+        for recipient in published.sent:
+            click.echo(f"digest: {published.key} sent to {recipient}")
     for recipient, why in published.pending:
         click.echo(
             f"digest: {published.key} to {recipient}: PENDING, retried next run: {why}", err=True
@@ -192,23 +200,125 @@ def digest(
 
 
 @cli.command()
+@click.option(
+    "--quiet", "-q", is_flag=True, help="Print only errors (cron mails whatever is printed)."
+)
 @click.pass_context
-def run(ctx: click.Context) -> None:
-    """Crawl every enabled outlet, then write the edition that is due (cron mode)."""
+def run(ctx: click.Context, quiet: bool) -> None:
+    """Crawl every enabled outlet, then write the edition that is due (cron mode).
+
+    Takes the lock shared with `ckmon schedule`: a second instance exits at once with code 75.
+    SIGTERM or SIGINT during the crawl stops it gracefully (every stored article is whole) and
+    skips the digest; the next run completes the work.
+    """
     from digest.crawl import run_crawl
+    from digest.lock import hold_lock
+    from digest.logs import configure_logging
+
+    config = _config(ctx)
+    configure_logging(config, quiet=quiet)
+    started = time.monotonic()
+    with hold_lock(config.lock_file, "ckmon run"):
+        report = run_crawl(config)
+        # Scrapy's handlers outlive its reactor: until the digest, a signal ends us at once.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        code = _print_report(report, quiet=quiet)
+        crawl = _crawl_summary(report)
+        if any(_interrupted(r) for r in report.results):
+            _summary(
+                f"run: interrupted during the crawl ({crawl}); digest not built, the next run "
+                f"completes the work; {time.monotonic() - started:.0f} s",
+                error=True,
+            )
+            ctx.exit(EXIT_INTERRUPTED)
+        published = _publish_uninterrupted(config)
+    if published is None:
+        digest_note = "no edition due"
+        if not quiet:
+            click.echo("digest: no edition due")
+    else:
+        state = "sent" if published.complete else "not fully delivered"
+        digest_note = f"edition {published.key} {state}, {published.stories} stories"
+        delivered = _print_published(published, quiet=quiet)
+        code = code or delivered
+    status = {
+        0: "ok",
+        EXIT_PARTIAL: "partial",
+        EXIT_ALL_FAILED: "failed",
+        DeliveryError.exit_code: "delivery pending",
+    }[code]
+    line = f"run: {status}; {crawl}; {digest_note}; {time.monotonic() - started:.0f} s"
+    if code or not quiet:
+        _summary(line, error=bool(code))
+    ctx.exit(code)
+
+
+def _crawl_summary(report: Any) -> str:
+    new = sum(r.articles_new for r in report.results)
+    relevant = sum(r.articles_relevant for r in report.results)
+    return (
+        f"{len(report.results)} outlets, {len(report.failed)} failed, {new} new articles, "
+        f"{relevant} relevant"
+    )
+
+
+def _interrupted(result: Any) -> bool:
+    """Scrapy closes spiders with reason "shutdown" on SIGTERM/SIGINT; "did not finish" if killed."""
+    return result.status != "ok" and result.error in ("shutdown", "did not finish")
+
+
+def _summary(line: str, *, error: bool) -> None:
+    """The one line that ends every run (on stderr when something went wrong)."""
+    click.echo(line, err=error)
+
+
+def _publish_uninterrupted(config: Config) -> Any:
+    """`publish_due`, with SIGTERM/SIGINT held until it returns: no half-written edition."""
     from digest.publish import publish_due
     from digest.store import make_sessionmaker
 
+    received: list[int] = []
+    previous = {
+        s: signal.signal(s, lambda signum, _frame: received.append(signum))
+        for s in (signal.SIGTERM, signal.SIGINT)
+    }
+    try:
+        with make_sessionmaker(config.database_url)() as session:
+            return publish_due(session, config, _now())
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if received:
+            log.warning("received %s during the digest: finished it first", received[0])
+
+
+@cli.command()
+@click.option(
+    "--dry-run", is_flag=True, help="Print the next fire times and what would run at once."
+)
+@click.option("--quiet", "-q", is_flag=True, help="Log only errors to stderr.")
+@click.pass_context
+def schedule(ctx: click.Context, dry_run: bool, quiet: bool) -> None:
+    """Run by itself: crawl and send the digest on the configured schedule until stopped.
+
+    Catches up on start with what the store says was missed (a crawl, a digest whose send time
+    passed while nothing ran). Holds the lock shared with `ckmon run`. SIGTERM or SIGINT stops it
+    after the job in progress.
+    """
+    from digest.schedule import catch_up, describe, run_scheduler
+
     config = _config(ctx)
-    code = _print_report(run_crawl(config))
-    with make_sessionmaker(config.database_url)() as session:
-        published = publish_due(session, config, _now())
-    if published is None:
-        click.echo("digest: no edition due")
-    else:
-        delivered = _print_published(published)
-        code = code or delivered
-    ctx.exit(code)
+    if dry_run:
+        for line in describe(config, catch_up(config, _now())):
+            click.echo(line)
+        return
+    from digest.lock import hold_lock
+    from digest.logs import configure_logging
+
+    configure_logging(config, quiet=quiet)
+    with hold_lock(config.lock_file, "ckmon schedule") as lock_fd:
+        run_scheduler(config, _now, lock_fd)
 
 
 @cli.command()

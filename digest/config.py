@@ -13,6 +13,7 @@ from digest.errors import ConfigError
 
 CONFIG_ENV = "CKMON_CONFIG"
 DEFAULT_CONFIG_NAME = "ckmon.toml"
+DEFAULT_CRAWL_CRON = "0 */6 * * *"  # every six hours, on the hour
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,13 @@ class Config:
     preview: Path | None = None  # where `ckmon digest --preview` writes (default: base_dir/preview)
     archive_url: str = ""  # public URL of the archive folder, for "full edition" links and the feed
     max_html_bytes: int = 98_000  # Gmail clips an HTML part above ~102 KB
+    # [schedule] and [log]: the unattended modes (`ckmon run`, `ckmon schedule`)
+    schedule_crawl: str = DEFAULT_CRAWL_CRON  # crontab expression, in `timezone`
+    crawl_timeout: int = 7200  # seconds a scheduled crawl may run before it is stopped
+    lock_file: Path = Path("data/ckmon.lock")
+    log_file: Path | None = None  # also log to this file, rotated
+    log_max_bytes: int = 1_000_000
+    log_backups: int = 5
 
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -106,6 +114,8 @@ def _build(data: dict[str, Any], base: Path, source_path: Path | None) -> Config
     mail = _table(data, "mail", where)
     smtp = _table(data, "smtp", where)
     health = _table(data, "health", where)
+    schedule = _table(data, "schedule", where)
+    logs = _table(data, "log", where)
 
     tz_name = _get(digest, "timezone", str, "Asia/Phnom_Penh", f"{where} [digest]")
     try:
@@ -153,6 +163,18 @@ def _build(data: dict[str, Any], base: Path, source_path: Path | None) -> Config
     max_html = _get(digest, "max_html_bytes", int, 98_000, f"{where} [digest]")
     if max_html < 10_000:
         raise ConfigError(f"{where} [digest]: 'max_html_bytes' must be at least 10000")
+    crawl_cron = _get(schedule, "crawl", str, DEFAULT_CRAWL_CRON, f"{where} [schedule]")
+    _check_crontab(crawl_cron, tz, f"{where} [schedule]")
+    crawl_timeout = _get(schedule, "crawl_timeout", int, 7200, f"{where} [schedule]")
+    if crawl_timeout <= 0:
+        raise ConfigError(
+            f"{where} [schedule]: 'crawl_timeout' must be a positive number of seconds"
+        )
+    log_file = _get(logs, "file", str, "", f"{where} [log]")
+    log_max_bytes = _get(logs, "max_bytes", int, 1_000_000, f"{where} [log]")
+    log_backups = _get(logs, "backups", int, 5, f"{where} [log]")
+    if log_max_bytes <= 0 or log_backups < 0:
+        raise ConfigError(f"{where} [log]: 'max_bytes' must be > 0 and 'backups' >= 0")
 
     def path(table: dict[str, Any], key: str, default: str, section: str) -> Path:
         return base / _get(table, key, str, default, f"{where} [{section}]")
@@ -194,4 +216,23 @@ def _build(data: dict[str, Any], base: Path, source_path: Path | None) -> Config
         preview=path(digest, "preview", "preview", "digest"),
         archive_url=_get(digest, "archive_url", str, "", f"{where} [digest]"),
         max_html_bytes=max_html,
+        schedule_crawl=crawl_cron,
+        crawl_timeout=crawl_timeout,
+        lock_file=path(schedule, "lock_file", "data/ckmon.lock", "schedule"),
+        log_file=base / log_file if log_file else None,
+        log_max_bytes=log_max_bytes,
+        log_backups=log_backups,
     )
+
+
+def _check_crontab(expr: str, tz: ZoneInfo, where: str) -> None:
+    """A crontab line APScheduler cannot read fails at load time, naming the key."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(expr, timezone=tz)
+    except ValueError as exc:
+        raise ConfigError(
+            f"{where}: 'crawl' must be a crontab expression like \"0 */6 * * *\", "
+            f"got {expr!r} ({exc})"
+        ) from exc

@@ -1,0 +1,107 @@
+"""A loopback site whose article pages answer slowly, so a test can stop a crawl half-way."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from tests.conftest import write_workspace
+
+# Sample text written for these tests (not taken from any outlet).
+ARTICLE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Cambodia and South Korea sign accord {n}</title>
+<meta property="article:published_time" content="2026-11-18T0{n}:00:00+00:00">
+</head><body><article><h1>Cambodia and South Korea sign accord {n}</h1>
+<p>PHNOM PENH - Cambodia and South Korea signed accord number {n} on Wednesday, officials in
+Phnom Penh and Seoul said, in a test page written for ckmon.</p>
+<p>The Korean embassy said accord {n} covers training for Cambodian workers bound for Korea under
+the Employment Permit System, and the Cambodian labour ministry welcomed it.</p>
+<p>Both governments said item {n} of the plan starts next year, with KOICA paying for classes.</p>
+</article></body></html>"""
+
+
+@dataclass
+class SlowSite:
+    base: str
+    articles: int
+    requested: list[str] = field(default_factory=list)
+    served: list[str] = field(default_factory=list)  # article pages sent in full
+
+    def wait_for(self, count: int, timeout: float = 90) -> None:
+        """Block until `count` article pages were sent (the crawl is under way)."""
+        deadline = time.monotonic() + timeout
+        while len(self.served) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"only {self.requested} requested after {timeout} s")
+            time.sleep(0.05)
+
+
+@contextmanager
+def slow_site(articles: int, delay: float) -> Iterator[SlowSite]:
+    """A feed of `articles` stories, sent one at a time, each after `delay` seconds."""
+    site = SlowSite("", articles)
+    one_at_a_time = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            site.requested.append(self.path)
+            if self.path == "/feed.xml":
+                items = "".join(
+                    f"<item><title>Accord {n}</title><link>{site.base}/story-{n}.html</link>"
+                    f"<pubDate>Wed, 18 Nov 2026 0{n}:00:00 GMT</pubDate></item>"
+                    for n in range(1, articles + 1)
+                )
+                body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Slow</title>{items}</channel></rss>'
+                kind = "application/rss+xml"
+            elif self.path.startswith("/story-"):
+                with one_at_a_time:
+                    time.sleep(delay)
+                    body = ARTICLE.format(n=self.path[len("/story-") : -len(".html")])
+                    self._send(body, "text/html; charset=utf-8")
+                    site.served.append(self.path)
+                return
+            else:
+                self.send_error(404)
+                return
+            self._send(body, kind)
+
+        def _send(self, body: str, kind: str) -> None:
+            data = body.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    site.base = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield site
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def workspace(tmp: Path, base: str, extra: str = "") -> Path:
+    """A ckmon.toml crawling one feed outlet at `base`, whatever today's date (no backfill bound)."""
+    config = write_workspace(
+        tmp,
+        f'[slow]\ntitle = "Slow Gazette"\nlang = "en"\nhome = "{base}/"\nkind = "feed"\n'
+        f'feeds = ["{base}/feed.xml"]\nbilateral = true\n',
+    )
+    text = config.read_text(encoding="utf-8").replace(
+        "[crawl]\n", "[crawl]\nbackfill_days = 100000\n", 1
+    )
+    # One article in flight at a time, so a stop lands between articles, not after all of them.
+    config.write_text(text + "RETRY_TIMES = 0\nCONCURRENT_REQUESTS = 1\n" + extra, encoding="utf-8")
+    return config

@@ -1,0 +1,154 @@
+"""`ckmon run` and `ckmon schedule` as real processes: the lock, SIGTERM, quiet output."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from digest.config import load_config
+from digest.lock import hold_lock
+from tests.conftest import ckmon
+from tests.slow_site import slow_site, workspace
+
+ARTICLES = 6
+
+
+def _start(config: Path, *args: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    env["CKMON_CONFIG"] = str(config)
+    return subprocess.Popen(
+        [sys.executable, "-m", "digest", *args],
+        cwd=config.parent,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _db(tmp: Path) -> sqlite3.Connection:
+    return sqlite3.connect(tmp / "data" / "ckmon.sqlite")
+
+
+def _assert_store_whole(db: sqlite3.Connection) -> int:
+    """Integrity holds and every stored article is complete; returns how many there are."""
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    half = db.execute(
+        "SELECT id FROM articles WHERE title = '' OR text = '' OR content_hash = '' "
+        "OR first_seen_at IS NULL OR outlet_id IS NULL OR canonical_url = ''"
+    ).fetchall()
+    assert half == []
+    return db.execute("SELECT count(*) FROM articles").fetchone()[0]
+
+
+def test_two_concurrent_runs_exactly_one_works(tmp_path: Path) -> None:
+    with slow_site(ARTICLES, delay=0.4) as site:
+        config = workspace(tmp_path, site.base)
+        first = _start(config, "run")
+        site.wait_for(1)  # the first run holds the lock and is crawling
+        began = time.monotonic()
+        second = ckmon(config, "run")
+        second_took = time.monotonic() - began
+        out, err = first.communicate(timeout=120)
+
+    assert second.returncode == 75, second.stdout + second.stderr
+    assert "another ckmon is already running" in second.stderr
+    assert f"ckmon run, pid {first.pid}" in second.stderr
+    assert second.stdout == ""
+    assert second_took < 20  # at once: it never waits for the lock (the first ran longer)
+    assert first.returncode == 0, out + err
+    assert out.strip().splitlines()[-1].startswith("run: ok; 1 outlets, 0 failed, 6 new")
+    db = _db(tmp_path)
+    assert db.execute("SELECT count(*) FROM crawl_runs").fetchone()[0] == 1  # only one crawled
+    assert db.execute("SELECT count(*) FROM editions WHERE status = 'sent'").fetchone()[0] == 1
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
+
+
+def test_sigterm_during_crawl_then_next_run_completes(tmp_path: Path) -> None:
+    with slow_site(ARTICLES, delay=0.5) as site:
+        config = workspace(tmp_path, site.base)
+        run = _start(config, "run")
+        site.wait_for(2)
+        run.send_signal(signal.SIGTERM)
+        out, err = run.communicate(timeout=60)
+        served_before = len(site.served)
+
+        assert run.returncode == 130, out + err
+        assert "run: interrupted during the crawl" in err
+        db = _db(tmp_path)
+        stored = _assert_store_whole(db)
+        assert 1 <= stored < ARTICLES, (stored, site.requested)
+        assert served_before < ARTICLES  # the crawl really stopped half-way
+        assert db.execute("SELECT count(*) FROM editions").fetchone()[0] == 0  # no digest begun
+        db.close()
+
+        again = ckmon(config, "run")
+    assert again.returncode == 0, again.stdout + again.stderr
+    db = _db(tmp_path)
+    assert _assert_store_whole(db) == ARTICLES
+    assert db.execute("SELECT count(*) FROM editions WHERE status = 'sent'").fetchone()[0] == 1
+    assert "run: ok; 1 outlets, 0 failed" in again.stdout
+
+
+def test_quiet_run_prints_nothing_on_success(tmp_path: Path) -> None:
+    with slow_site(2, delay=0) as site:
+        config = workspace(tmp_path, site.base, '\n[log]\nfile = "log/ckmon.log"\n')
+        quiet = ckmon(config, "run", "--quiet")
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stdout == "" and quiet.stderr == ""
+    logged = (tmp_path / "log" / "ckmon.log").read_text(encoding="utf-8")
+    assert "Spider closed (finished)" in logged  # the file keeps INFO when stderr is quiet
+
+
+def test_quiet_run_still_reports_failure(tmp_path: Path) -> None:
+    config = workspace(tmp_path, "http://127.0.0.1:9")  # nothing listens there
+    ran = ckmon(config, "run", "-q")
+    assert ran.returncode == 4
+    assert ran.stdout == ""
+    lines = ran.stderr.strip().splitlines()
+    assert any(line.startswith("slow: FAILED") for line in lines)
+    assert lines[-1].startswith("run: failed; 1 outlets, 1 failed")
+
+
+def test_schedule_refuses_to_start_beside_a_run(tmp_path: Path) -> None:
+    config = workspace(tmp_path, "http://127.0.0.1:9")
+    lock = load_config(config).lock_file
+    with hold_lock(lock, "ckmon run"):
+        began = time.monotonic()
+        refused = ckmon(config, "schedule")
+        took = time.monotonic() - began
+    assert refused.returncode == 75
+    assert f"ckmon run, pid {os.getpid()}" in refused.stderr
+    assert took < 20
+    assert not (tmp_path / "data" / "ckmon.sqlite").exists()  # it touched nothing
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_schedule_stops_cleanly_mid_crawl(tmp_path: Path, signum: int) -> None:
+    with slow_site(ARTICLES, delay=0.5) as site:
+        config = workspace(tmp_path, site.base)
+        scheduler = _start(config, "schedule")
+        site.wait_for(2)  # the catch-up crawl of a fresh store is under way, in a child
+        scheduler.send_signal(signum)
+        out, err = scheduler.communicate(timeout=90)
+        served = len(site.served)
+    assert scheduler.returncode == 0, err
+    assert "crawl on start: runs at once (nothing in the store yet)" in err.replace("  ", " ")
+    assert "crawl: interrupted" in err
+    assert "schedule: stopped" in err
+    assert "digest: edition" not in err  # the queued digest was dropped, not half-run
+    assert served < ARTICLES
+    db = _db(tmp_path)
+    assert _assert_store_whole(db) < ARTICLES
+    assert db.execute("SELECT count(*) FROM editions").fetchone()[0] == 0
+    # The lock went with the scheduler: a run may start now.
+    with hold_lock(load_config(config).lock_file, "test"):
+        pass

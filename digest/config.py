@@ -48,6 +48,8 @@ class Config:
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     scrapy: dict[str, Any] = field(default_factory=dict)  # [scrapy] overrides, e.g. DOWNLOAD_DELAY
     source_path: Path | None = None  # the ckmon.toml that was read, if any
+    redis_url: str = ""  # [redis] url or $CKMON_REDIS_URL: crawl workers share a scrapy-redis queue
+    redis_persist: bool = True  # keep the queue and duplicate filter between runs
 
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -134,6 +136,10 @@ def _build(data: dict[str, Any], base: Path, source_path: Path | None) -> Config
     if "password" in smtp:
         raise ConfigError(f"{where} [smtp]: put the password in $CKMON_SMTP_PASSWORD, not the file")
     sources_file = _get(crawl, "sources_file", str, "", f"{where} [crawl]")
+    redis = _table(data, "redis", where)
+    redis_url = os.environ.get("CKMON_REDIS_URL") or _get(redis, "url", str, "", f"{where} [redis]")
+    if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"{where} [redis]: 'url' must be redis://, rediss:// or unix://")
 
     def path(table: dict[str, Any], key: str, default: str, section: str) -> Path:
         return base / _get(table, key, str, default, f"{where} [{section}]")
@@ -167,4 +173,6 @@ def _build(data: dict[str, Any], base: Path, source_path: Path | None) -> Config
         ),
         scrapy=_table(data, "scrapy", where),
         source_path=source_path,
+        redis_url=redis_url,
+        redis_persist=_get(redis, "persist", bool, True, f"{where} [redis]"),
     )

@@ -20,8 +20,11 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from digest.errors import ConfigError
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -142,15 +145,27 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
+
 def make_engine(url: str) -> Engine:
-    """An engine with the schema in place; for SQLite, the folder is created and WAL switched on."""
+    """An engine with the schema migrated to the newest; for SQLite, the folder is made and WAL on.
+
+    The schema comes from the Alembic migrations (`digest.migrate`), never `create_all`, so that new
+    and old stores, SQLite and PostgreSQL, are built by one path.
+    """
+    from digest.migrate import upgrade
+
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+    backend = parsed.get_backend_name()
+    if backend not in SUPPORTED_BACKENDS:
+        raise ConfigError(f"database {url!r}: ckmon runs on SQLite or PostgreSQL, not {backend!r}")
+    if backend == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
-    if parsed.get_backend_name() == "sqlite":
+    engine = create_engine(url, pool_pre_ping=backend == "postgresql")
+    if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    Base.metadata.create_all(engine)
+    upgrade(engine)
     return engine
 
 
@@ -159,17 +174,44 @@ def make_sessionmaker(url: str) -> sessionmaker:
 
 
 def get_outlet(session: Any, name: str, title: str = "", lang: str = "") -> Outlet:
-    """The outlet row for `name`, created on first use."""
+    """The outlet row for `name`, created on first use (an upsert: workers may start together)."""
     from sqlalchemy import select
 
     outlet = session.scalars(select(Outlet).where(Outlet.name == name)).first()
     if outlet is None:
-        outlet = Outlet(name=name, title=title or name, lang=lang)
-        session.add(outlet)
-        session.flush()
+        session.execute(
+            dialect_insert(session)(Outlet)
+            .values(name=name, title=title or name, lang=lang)
+            .on_conflict_do_nothing(index_elements=[Outlet.name])
+        )
+        outlet = session.scalars(select(Outlet).where(Outlet.name == name)).one()
     elif title and (outlet.title != title or outlet.lang != lang):
         outlet.title, outlet.lang = title, lang
     return outlet
+
+
+def dialect_insert(bind: Session | Connection | Engine) -> Any:
+    """The back end's own INSERT, which has ON CONFLICT (upserts) on both SQLite and PostgreSQL."""
+    name = (bind.get_bind() if isinstance(bind, Session) else bind).dialect.name
+    if name not in SUPPORTED_BACKENDS:
+        raise ConfigError(f"ckmon runs on SQLite or PostgreSQL, not {name!r}")
+    return postgresql.insert if name == "postgresql" else sqlite.insert
+
+
+def insert_article(session: Session, values: dict[str, Any]) -> int | None:
+    """Store an article unless its canonical URL is stored: the new row's id, else None.
+
+    `INSERT ... ON CONFLICT (canonical_url) DO NOTHING`: the unique key decides, in the database, so
+    several workers storing the same article at once store it once, and none of them fails. The
+    caller commits.
+    """
+    statement = (
+        dialect_insert(session)(ArticleRow)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[ArticleRow.canonical_url])
+        .returning(ArticleRow.id)
+    )
+    return session.scalar(statement)
 
 
 def utcnow() -> datetime:

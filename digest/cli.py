@@ -104,13 +104,13 @@ def digest(ctx: click.Context) -> None:
 def run(ctx: click.Context) -> None:
     """Crawl every enabled outlet, then write the edition that is due (cron mode)."""
     from digest.crawl import run_crawl
-    from digest.publish import publish_due
+    from digest.publish_once import publish_due_locked
     from digest.store import make_sessionmaker
 
     config = _config(ctx)
     code = _print_report(run_crawl(config))
     with make_sessionmaker(config.database_url)() as session:
-        published = publish_due(session, config, _now())
+        published = publish_due_locked(session, config, _now())
     if published is None:
         click.echo("digest: no edition due")
     else:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -138,21 +141,57 @@ class Delivery(Base):
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")  # crawl and digest may write at once
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        _switch_to_wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")  # crawl and digest may write at once
     cursor.close()
+
+
+def _switch_to_wal(cursor: Any, tries: int = 50) -> None:
+    """Switch a new SQLite file to WAL. Two processes opening it at once can each hold the lock the
+    other needs; SQLite then answers "locked" at once instead of waiting, so try again."""
+    for attempt in range(tries):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == tries - 1:
+                raise
+            time.sleep(0.05)
 
 
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 
 
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
 def make_engine(url: str) -> Engine:
-    """An engine with the schema migrated to the newest; for SQLite, the folder is made and WAL on.
+    """The process's engine for `url` (one pool per database per process), schema up to date."""
+    with _engines_lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = _engines[url] = create_store_engine(url)
+    return engine
+
+
+def dispose_engines() -> None:
+    """Close every pooled connection of the engines `make_engine` made (tests; end of a process)."""
+    with _engines_lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+
+
+def create_store_engine(url: str) -> Engine:
+    """A new engine with the schema migrated to the newest; the caller disposes it.
 
     The schema comes from the Alembic migrations (`digest.migrate`), never `create_all`, so that new
-    and old stores, SQLite and PostgreSQL, are built by one path.
+    and old stores, SQLite and PostgreSQL, are built by one path. For SQLite, the folder is made and
+    WAL switched on.
     """
     from digest.migrate import upgrade
 
@@ -165,7 +204,11 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, pool_pre_ping=backend == "postgresql")
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    upgrade(engine)
+    try:
+        upgrade(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     return engine
 
 

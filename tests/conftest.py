@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -99,6 +100,9 @@ def postgres_url() -> Iterator[str]:
     try:
         yield admin_url.set(database=name).render_as_string(hide_password=False)
     finally:
+        from digest.store import dispose_engines
+
+        dispose_engines()
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
@@ -121,3 +125,27 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.sqlite'}"
     return request.getfixturevalue("postgres_url")
+
+
+def run_together(count: int, target: Callable[[int, threading.Barrier], None]) -> None:
+    """Run `target(index, barrier)` in `count` threads; they meet at the barrier to start at once.
+
+    A thread's exception fails the calling test (and breaks the barrier, so no thread waits forever).
+    """
+    start = threading.Barrier(count, timeout=30)
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            target(index, start)
+        except BaseException as exc:  # re-raised in the test below
+            errors.append(exc)
+            start.abort()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    if errors:
+        raise errors[0]

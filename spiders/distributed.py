@@ -7,9 +7,11 @@ requested by another. The queue persists between runs, so an interrupted crawl r
 
 from __future__ import annotations
 
+import warnings
 from datetime import UTC, datetime
 
 from scrapy import Request
+from scrapy.exceptions import ScrapyDeprecationWarning
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
@@ -21,6 +23,14 @@ def apply_redis(settings: BaseSettings, config: Config, today: datetime | None =
     """Turn scrapy-redis on when a Redis URL is configured; a no-op otherwise."""
     if not config.redis_url:
         return
+    # scrapy-redis 0.9 passes `spider=` to the stats collector, deprecated since Scrapy 2.19: known,
+    # not ours to fix, and not worth a warning in every worker's log (pinned below 0.10).
+    warnings.filterwarnings(
+        "ignore",
+        message="Passing a 'spider' argument to StatsCollector",
+        category=ScrapyDeprecationWarning,
+        module="scrapy_redis.scheduler",
+    )
     day = (today or datetime.now(UTC)).strftime("%Y-%m-%d")
     values = {
         "SCHEDULER": "scrapy_redis.scheduler.Scheduler",

@@ -49,22 +49,31 @@ def test_two_workers_store_every_article_once(
         )
         workers = [_start_worker(config) for _ in range(2)]
         outputs = [worker.communicate(timeout=180) for worker in workers]
+        first_run = Counter(requested)
+        # The next run (same day): the feed is read again, only the new article is fetched.
+        paths_then = write_numbered_site(tmp_path / "site", ARTICLES + 1)
+        again = _start_worker(config)
+        again_out, again_err = again.communicate(timeout=180)
+        next_run = Counter(requested) - first_run
     for worker, (out, err) in zip(workers, outputs, strict=True):
         assert worker.returncode == 0, out + err[-3000:]
         assert "numbered: ok" in out, out + err[-3000:]
 
     with make_sessionmaker(store_url)() as session:
         stored = session.scalars(select(ArticleRow.url)).all()
-        runs = session.scalars(select(CrawlRun)).all()
-    assert sorted(stored) == sorted(f"{base}/{path}" for path in paths)  # none missing, none twice
-    assert len(runs) == 2 and sum(run.articles_new for run in runs) == ARTICLES
+        runs = session.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
+    assert sorted(stored) == sorted(f"{base}/{path}" for path in paths_then)  # each once
+    assert len(runs) == 3 and sum(run.articles_new for run in runs[:2]) == ARTICLES
 
-    fetched = Counter(requested)
-    assert all(fetched[path] == 1 for path in paths), fetched  # one shared duplicate filter
-    assert fetched["feed.xml"] == 2  # each worker reads the feed: start URLs are never filtered
+    assert all(first_run[path] == 1 for path in paths), first_run  # one shared duplicate filter
+    assert first_run["feed.xml"] == 2  # each worker reads the feed: start URLs are never filtered
+
+    assert again.returncode == 0, again_out + again_err[-3000:]
+    assert "numbered: ok, 1 new" in again_out, again_out + again_err[-3000:]
+    assert next_run == Counter({"feed.xml": 1, "robots.txt": 1, paths_then[-1]: 1})
 
     client = redis.Redis.from_url(redis_url)
     (dupefilter,) = client.keys("ckmon:numbered:dupefilter:*")
-    assert client.scard(dupefilter) == ARTICLES  # persisted for the next run
+    assert client.scard(dupefilter) == ARTICLES + 1  # persisted between runs
     assert client.zcard("ckmon:numbered:requests") == 0  # the shared queue was worked off
     client.close()

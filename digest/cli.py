@@ -157,6 +157,7 @@ def main() -> None:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("scrapy").setLevel(logging.INFO)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # digest.migrate says what it did
     try:
         code = cli.main(standalone_mode=False)
     except click.ClickException as exc:

@@ -131,8 +131,11 @@ def upgrade(engine: Engine) -> None:
         if "alembic_version" not in tables and "articles" in tables:
             log.info("store made before migrations: marking it as revision %s", BASELINE)
             command.stamp(alembic_config(connection), BASELINE)
+        before = current(connection)
         command.upgrade(alembic_config(connection), "head")
         connection.commit()
+    if before != head():
+        log.info("database schema upgraded from %s to %s", before or "empty", head())
 
 
 def check(engine: Engine) -> None:

@@ -176,7 +176,8 @@ def digest(
     ctx: click.Context, preview: bool, send: bool, since: str | None, until: str | None
 ) -> None:
     """Preview the next edition, or with --send deliver the edition that is due."""
-    from digest.publish import publish_due, write_preview
+    from digest.publish import write_preview
+    from digest.publish_once import publish_due_locked
     from digest.store import make_sessionmaker
 
     if send and (preview or since or until):
@@ -187,7 +188,7 @@ def digest(
         raise click.BadParameter("must be after --since", param_hint="--until")
     with make_sessionmaker(config.database_url)() as session:
         if send:
-            published = publish_due(session, config, _now())
+            published = publish_due_locked(session, config, _now())
             if published is None:
                 click.echo("digest: nothing due")
                 return
@@ -274,8 +275,9 @@ def _summary(line: str, *, error: bool) -> None:
 
 
 def _publish_uninterrupted(config: Config) -> Any:
-    """`publish_due`, with SIGTERM/SIGINT held until it returns: no half-written edition."""
-    from digest.publish import publish_due
+    """`publish_due` under the database lock (one publisher per store, even with several
+    schedulers), with SIGTERM/SIGINT held until it returns: no half-written edition."""
+    from digest.publish_once import publish_due_locked
     from digest.store import make_sessionmaker
 
     received: list[int] = []
@@ -285,7 +287,7 @@ def _publish_uninterrupted(config: Config) -> Any:
     }
     try:
         with make_sessionmaker(config.database_url)() as session:
-            return publish_due(session, config, _now())
+            return publish_due_locked(session, config, _now())
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
@@ -482,6 +484,7 @@ def main() -> None:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("scrapy").setLevel(logging.INFO)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # digest.migrate says what it did
     try:
         code = cli.main(standalone_mode=False)
     except click.ClickException as exc:

@@ -64,6 +64,8 @@ class Config:
     log_file: Path | None = None  # also log to this file, rotated
     log_max_bytes: int = 1_000_000
     log_backups: int = 5
+    redis_url: str = ""  # [redis] url or $CKMON_REDIS_URL: crawl workers share a scrapy-redis queue
+    redis_persist: bool = True  # keep the queue and duplicate filter between runs
 
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -175,6 +177,10 @@ def _build(data: dict[str, Any], base: Path, source_path: Path | None) -> Config
     log_backups = _get(logs, "backups", int, 5, f"{where} [log]")
     if log_max_bytes <= 0 or log_backups < 0:
         raise ConfigError(f"{where} [log]: 'max_bytes' must be > 0 and 'backups' >= 0")
+    redis = _table(data, "redis", where)
+    redis_url = os.environ.get("CKMON_REDIS_URL") or _get(redis, "url", str, "", f"{where} [redis]")
+    if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"{where} [redis]: 'url' must be redis://, rediss:// or unix://")
 
     def path(table: dict[str, Any], key: str, default: str, section: str) -> Path:
         return base / _get(table, key, str, default, f"{where} [{section}]")
@@ -222,6 +228,8 @@ def _build(data: dict[str, Any], base: Path, source_path: Path | None) -> Config
         log_file=base / log_file if log_file else None,
         log_max_bytes=log_max_bytes,
         log_backups=log_backups,
+        redis_url=redis_url,
+        redis_persist=_get(redis, "persist", bool, True, f"{where} [redis]"),
     )
 
 

@@ -17,6 +17,7 @@ from digest.sources import load_sources
 from digest.store import CrawlRun, Outlet, make_sessionmaker, utcnow
 
 SETTINGS_MODULE = "spiders.settings"
+RUN_ID_STAT = "ckmon/crawl_run_id"  # set by spiders.extensions.CrawlRunRecorder
 
 
 @dataclass
@@ -97,22 +98,30 @@ def run_crawl(
     logging.getLogger("scrapy").setLevel(level)
     process = CrawlerProcess(project)
     logging.getLogger("scrapy").setLevel(level)
-    for name in names:
-        process.crawl(name, since=since) if since else process.crawl(name)
+    crawlers = [process.create_crawler(name) for name in names]
+    for crawler in crawlers:
+        process.crawl(crawler, since=since) if since else process.crawl(crawler)
     process.start()
-    return report_since(config, started)
+    # This process's own runs: other workers may be crawling the same outlets at the same time.
+    run_ids = [c.stats.get_value(RUN_ID_STAT) for c in crawlers if c.stats is not None]
+    return report_since(config, started, [i for i in run_ids if i is not None])
 
 
-def report_since(config: Config, started: datetime) -> CrawlReport:
-    """Each outlet's latest crawl run started at or after `started`."""
+def report_since(
+    config: Config, started: datetime, run_ids: list[int] | None = None
+) -> CrawlReport:
+    """Each outlet's latest crawl run started at or after `started` (among `run_ids`, if given)."""
     sessions = make_sessionmaker(config.database_url)
+    query = (
+        select(Outlet.name, CrawlRun)
+        .join(Outlet, Outlet.id == CrawlRun.outlet_id)
+        .where(CrawlRun.started_at >= started)
+        .order_by(Outlet.name, CrawlRun.id)
+    )
+    if run_ids is not None:
+        query = query.where(CrawlRun.id.in_(run_ids))
     with sessions() as session:
-        rows = session.execute(
-            select(Outlet.name, CrawlRun)
-            .join(Outlet, Outlet.id == CrawlRun.outlet_id)
-            .where(CrawlRun.started_at >= started)
-            .order_by(Outlet.name, CrawlRun.id)
-        )
+        rows = session.execute(query)
         latest = {name: run for name, run in rows}
     return CrawlReport(
         [

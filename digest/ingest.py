@@ -6,18 +6,20 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from digest.article import Article
+from digest.dblock import hold_for_transaction
 from digest.dedupe import Deduper, content_hash
 from digest.relevance import RelevanceRules, load_rules, score
-from digest.store import ArticleRow, get_outlet, utcnow
+from digest.store import ArticleRow, get_outlet, insert_article, utcnow
 from digest.topics import Taxonomy, load_taxonomy, tag
 from digest.urls import canonical_url
 
 log = logging.getLogger(__name__)
+
+CLUSTER_LOCK = "ckmon:clusters"
 
 
 @dataclass
@@ -80,6 +82,8 @@ def ingest(
     topics = tag(article.title, article.text, analyzer.taxonomy, lead=article.lead)
     digest_hash = content_hash(article.text) if article.text else ""
     cluster_id = None
+    # One worker at a time decides clusters: a copy stored by another worker a moment ago is seen.
+    hold_for_transaction(session, CLUSTER_LOCK)
     if digest_hash:  # the same text under another URL: a verbatim copy
         cluster_id = session.scalar(
             select(ArticleRow.cluster_id)
@@ -91,36 +95,40 @@ def ingest(
         analyzer.refresh(session, now=now)
         cluster_id = analyzer.deduper.match(_dedupe_text(article))
     outlet = get_outlet(session, article.outlet or "unknown", outlet_title, article.lang)
-    row = ArticleRow(
-        canonical_url=key,
-        url=article.url,
-        outlet_id=outlet.id,
-        title=article.title,
-        text=article.text,
-        lead=article.lead,
-        authors=article.authors,
-        lang=article.lang,
-        image=article.image,
-        published_at=article.published,
-        date_source=article.date_source,
-        first_seen_at=now or utcnow(),
-        content_hash=digest_hash,
-        relevant=verdict.relevant,
-        relevance_score=verdict.score,
-        evidence=verdict.evidence,
-        topics=topics if verdict.relevant else [],
+    stored_topics = topics if verdict.relevant else []
+    article_id = insert_article(
+        session,
+        {
+            "canonical_url": key,
+            "url": article.url,
+            "outlet_id": outlet.id,
+            "title": article.title,
+            "text": article.text,
+            "lead": article.lead,
+            "authors": article.authors,
+            "lang": article.lang,
+            "image": article.image,
+            "published_at": article.published,
+            "date_source": article.date_source,
+            "first_seen_at": now or utcnow(),
+            "content_hash": digest_hash,
+            "relevant": verdict.relevant,
+            "relevance_score": verdict.score,
+            "evidence": verdict.evidence,
+            "topics": stored_topics,
+        },
     )
-    session.add(row)
-    try:
-        session.flush()
-        row.cluster_id = cluster_id or row.id
-        session.commit()
-    except IntegrityError:  # another worker stored the same URL a moment ago
+    if article_id is None:  # another worker stored the same URL a moment ago
         session.rollback()
         other = session.scalar(select(ArticleRow.id).where(ArticleRow.canonical_url == key))
         return IngestResult("seen", other)
+    cluster_id = cluster_id or article_id
+    session.execute(
+        update(ArticleRow).where(ArticleRow.id == article_id).values(cluster_id=cluster_id)
+    )
+    session.commit()
     return IngestResult(
-        "new", row.id, verdict.relevant, verdict.score, tuple(row.topics), row.cluster_id
+        "new", article_id, verdict.relevant, verdict.score, tuple(stored_topics), cluster_id
     )
 
 

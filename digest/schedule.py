@@ -192,12 +192,12 @@ class Jobs:
 
     def digest(self) -> Any:
         """Write and deliver the edition that is due, if one is (`publish_due` judges)."""
-        from digest.publish import publish_due
+        from digest.publish_once import publish_due_locked
 
         if self.stopping.is_set():
             return None
         with make_sessionmaker(self.config.database_url)() as session:
-            published = publish_due(session, self.config, self.clock())
+            published = publish_due_locked(session, self.config, self.clock())
         if published is None:
             log.info("digest: no edition due")
         else:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,8 +23,11 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from digest.errors import ConfigError
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -92,7 +98,7 @@ class CrawlRun(Base):
     extract_failed: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str] = mapped_column(Text, default="")
-    # Added for crawl health; `_add_missing_columns` brings older stores up to date.
+    # Crawl health figures (migration 0003).
     articles_extracted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     skipped_seen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     refused: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -145,39 +151,75 @@ class Delivery(Base):
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")  # crawl and digest may write at once
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        _switch_to_wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")  # crawl and digest may write at once
     cursor.close()
 
 
+def _switch_to_wal(cursor: Any, tries: int = 50) -> None:
+    """Switch a new SQLite file to WAL. Two processes opening it at once can each hold the lock the
+    other needs; SQLite then answers "locked" at once instead of waiting, so try again."""
+    for attempt in range(tries):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == tries - 1:
+                raise
+            time.sleep(0.05)
+
+
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
+
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
 def make_engine(url: str) -> Engine:
-    """An engine with the schema in place; for SQLite, the folder is created and WAL switched on."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
-    if parsed.get_backend_name() == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
-    Base.metadata.create_all(engine)
-    _add_missing_columns(engine)
+    """The process's engine for `url` (one pool per database per process), schema up to date."""
+    with _engines_lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = _engines[url] = create_store_engine(url)
     return engine
 
 
-def _add_missing_columns(engine: Engine) -> None:
-    """Add columns that newer versions declare to tables an older version created (add only)."""
-    from sqlalchemy import inspect, text
-    from sqlalchemy.schema import CreateColumn
+def dispose_engines() -> None:
+    """Close every pooled connection of the engines `make_engine` made (tests; end of a process)."""
+    with _engines_lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
 
-    inspector = inspect(engine)
-    with engine.begin() as connection:
-        for table in Base.metadata.sorted_tables:
-            present = {c["name"] for c in inspector.get_columns(table.name)}
-            for column in table.columns:
-                if column.name not in present:
-                    ddl = CreateColumn(column).compile(dialect=engine.dialect)
-                    connection.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {ddl}"))
+
+def create_store_engine(url: str) -> Engine:
+    """A new engine with the schema migrated to the newest; the caller disposes it.
+
+    The schema comes from the Alembic migrations (`digest.migrate`), never `create_all`, so that new
+    and old stores, SQLite and PostgreSQL, are built by one path. For SQLite, the folder is made and
+    WAL switched on.
+    """
+    from digest.migrate import upgrade
+
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend not in SUPPORTED_BACKENDS:
+        raise ConfigError(f"database {url!r}: ckmon runs on SQLite or PostgreSQL, not {backend!r}")
+    if backend == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, pool_pre_ping=backend == "postgresql")
+    if backend == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        upgrade(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
 
 
 def make_sessionmaker(url: str) -> sessionmaker:
@@ -185,17 +227,44 @@ def make_sessionmaker(url: str) -> sessionmaker:
 
 
 def get_outlet(session: Any, name: str, title: str = "", lang: str = "") -> Outlet:
-    """The outlet row for `name`, created on first use."""
+    """The outlet row for `name`, created on first use (an upsert: workers may start together)."""
     from sqlalchemy import select
 
     outlet = session.scalars(select(Outlet).where(Outlet.name == name)).first()
     if outlet is None:
-        outlet = Outlet(name=name, title=title or name, lang=lang)
-        session.add(outlet)
-        session.flush()
+        session.execute(
+            dialect_insert(session)(Outlet)
+            .values(name=name, title=title or name, lang=lang)
+            .on_conflict_do_nothing(index_elements=[Outlet.name])
+        )
+        outlet = session.scalars(select(Outlet).where(Outlet.name == name)).one()
     elif title and (outlet.title != title or outlet.lang != lang):
         outlet.title, outlet.lang = title, lang
     return outlet
+
+
+def dialect_insert(bind: Session | Connection | Engine) -> Any:
+    """The back end's own INSERT, which has ON CONFLICT (upserts) on both SQLite and PostgreSQL."""
+    name = (bind.get_bind() if isinstance(bind, Session) else bind).dialect.name
+    if name not in SUPPORTED_BACKENDS:
+        raise ConfigError(f"ckmon runs on SQLite or PostgreSQL, not {name!r}")
+    return postgresql.insert if name == "postgresql" else sqlite.insert
+
+
+def insert_article(session: Session, values: dict[str, Any]) -> int | None:
+    """Store an article unless its canonical URL is stored: the new row's id, else None.
+
+    `INSERT ... ON CONFLICT (canonical_url) DO NOTHING`: the unique key decides, in the database, so
+    several workers storing the same article at once store it once, and none of them fails. The
+    caller commits.
+    """
+    statement = (
+        dialect_insert(session)(ArticleRow)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[ArticleRow.canonical_url])
+        .returning(ArticleRow.id)
+    )
+    return session.scalar(statement)
 
 
 def utcnow() -> datetime:

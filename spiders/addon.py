@@ -6,6 +6,7 @@ from scrapy.settings import BaseSettings
 
 from digest.config import load_config
 from digest.useragent import VERSION, user_agent
+from spiders.distributed import apply_redis
 
 __all__ = ["VERSION", "CkmonAddon", "user_agent"]
 
@@ -15,6 +16,7 @@ class CkmonAddon:
 
     def update_settings(self, settings: BaseSettings) -> None:
         config = load_config(settings.get("CKMON_CONFIG") or None)
+        apply_redis(settings, config)  # [redis] url: several workers share one crawl
         for name, value in config.scrapy.items():  # [scrapy] table of ckmon.toml
             settings.set(name, value, priority="project")
         settings.set("USER_AGENT", user_agent(config.contact_url), priority="project")

@@ -30,6 +30,8 @@ class CrawlRunRecorder:
             session.add(run)
             session.commit()
             self.run_id = run.id
+        if self.crawler.stats is not None:  # how `ckmon crawl` finds its own runs
+            self.crawler.stats.set_value("ckmon/crawl_run_id", run.id)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,84 @@ def ckmon(config: Path, *args: str, timeout: float = 120) -> subprocess.Complete
         text=True,
         timeout=timeout,
     )
+
+
+# --- PostgreSQL and Redis: real servers, named by CKMON_TEST_POSTGRES_URL / CKMON_TEST_REDIS_URL
+# (.ci/run starts both on loopback). Skipped on a machine without them, a failure in CI.
+
+
+def _service_url(variable: str, what: str) -> str:
+    url = os.environ.get(variable)
+    if not url:
+        reason = f"${variable} is not set: no {what} server to test against"
+        if os.environ.get("CI"):
+            pytest.fail(reason + " (.ci/run starts one)")
+        pytest.skip(reason)
+    return url
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this test, dropped afterwards."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin_url = make_url(_service_url("CKMON_TEST_POSTGRES_URL", "PostgreSQL"))
+    name = f"ckmon_t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        from digest.store import dispose_engines
+
+        dispose_engines()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The test Redis server, emptied first (tests run one at a time)."""
+    import redis
+
+    url = _service_url("CKMON_TEST_REDIS_URL", "Redis")
+    with redis.Redis.from_url(url) as client:
+        client.flushdb()
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The same store tests on both back ends: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite'}"
+    return request.getfixturevalue("postgres_url")
+
+
+def run_together(count: int, target: Callable[[int, threading.Barrier], None]) -> None:
+    """Run `target(index, barrier)` in `count` threads; they meet at the barrier to start at once.
+
+    A thread's exception fails the calling test (and breaks the barrier, so no thread waits forever).
+    """
+    start = threading.Barrier(count, timeout=30)
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            target(index, start)
+        except BaseException as exc:  # re-raised in the test below
+            errors.append(exc)
+            start.abort()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    if errors:
+        raise errors[0]

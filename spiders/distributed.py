@@ -1,0 +1,58 @@
+"""Several crawl workers, one crawl: scrapy-redis's shared scheduler and duplicate filter.
+
+Switched on by `[redis] url` in ckmon.toml (or $CKMON_REDIS_URL). Every worker that runs the same
+outlet's spider then takes requests from one Redis queue, and a URL requested by one worker is not
+requested by another. The queue persists between runs, so an interrupted crawl resumes.
+"""
+
+from __future__ import annotations
+
+import warnings
+from datetime import UTC, datetime
+
+from scrapy import Request
+from scrapy.exceptions import ScrapyDeprecationWarning
+from scrapy.http import Response
+from scrapy.settings import BaseSettings
+from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
+
+from digest.config import Config
+
+
+def apply_redis(settings: BaseSettings, config: Config, today: datetime | None = None) -> None:
+    """Turn scrapy-redis on when a Redis URL is configured; a no-op otherwise."""
+    if not config.redis_url:
+        return
+    # scrapy-redis 0.9 passes `spider=` to the stats collector, deprecated since Scrapy 2.19: known,
+    # not ours to fix, and not worth a warning in every worker's log (pinned below 0.10).
+    warnings.filterwarnings(
+        "ignore",
+        message="Passing a 'spider' argument to StatsCollector",
+        category=ScrapyDeprecationWarning,
+        module="scrapy_redis.scheduler",
+    )
+    day = (today or datetime.now(UTC)).strftime("%Y-%m-%d")
+    values = {
+        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "SCHEDULER_PERSIST": config.redis_persist,
+        "REDIS_URL": config.redis_url,
+        # One duplicate filter per day: workers started together share it, and an article whose
+        # fetch failed for good today is asked for again by tomorrow's crawl.
+        "SCHEDULER_DUPEFILTER_KEY": f"ckmon:%(spider)s:dupefilter:{day}",
+        "SCHEDULER_QUEUE_KEY": "ckmon:%(spider)s:requests",
+    }
+    for name, value in values.items():
+        settings.set(name, value, priority="project")
+    middlewares = settings.getdict("SPIDER_MIDDLEWARES")
+    middlewares[f"{__name__}.RefetchStartRequests"] = 50
+    settings.set("SPIDER_MIDDLEWARES", middlewares, priority="project")
+
+
+class RefetchStartRequests(BaseSpiderMiddleware):
+    """Feeds and other start URLs are fetched on every run, never dropped by the shared filter."""
+
+    def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
+        if response is None and not request.dont_filter:
+            return request.replace(dont_filter=True)
+        return request

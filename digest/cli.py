@@ -447,17 +447,21 @@ def extract(ctx: click.Context, html_file: Path, url: str, outlet: str) -> None:
 
 @cli.command()
 @click.argument("jsonl_file", type=click.File("r", encoding="utf-8"))
-def tag(jsonl_file: Any) -> None:
+@click.pass_context
+def tag(ctx: click.Context, jsonl_file: Any) -> None:
     """Tag articles from JSONL_FILE ('-' for stdin) as the pipeline would.
 
     Each input line is {"id", "url", "title", "text", "lang"?, "published"?}; each output line is
     {"id", "relevant", "score", "topics", "cluster"}, where ids of one story share the cluster
     value (the id of its earliest article).
     """
+    from digest.ingest import Analyzer
     from digest.tagging import read_records, tag_records
 
+    config = _config(ctx)
+    analyzer = Analyzer.from_files(config.relevance_rules, config.topics_file)
     records = list(read_records(jsonl_file, getattr(jsonl_file, "name", "input")))
-    for result in tag_records(records):
+    for result in tag_records(records, analyzer):
         click.echo(json.dumps(result, ensure_ascii=False))
 
 
@@ -475,7 +479,9 @@ def explain(ctx: click.Context, ref: str, as_json: bool) -> None:
 
     config = _config(ctx)
     with make_sessionmaker(config.database_url)() as session:
-        report = explain_article(session, ref, load_rules(), load_taxonomy())
+        report = explain_article(
+            session, ref, load_rules(config.relevance_rules), load_taxonomy(config.topics_file)
+        )
     click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else render_text(report))
 
 

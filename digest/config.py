@@ -64,6 +64,8 @@ class Config:
     log_file: Path | None = None  # also log to this file, rotated
     log_max_bytes: int = 1_000_000
     log_backups: int = 5
+    relevance_rules: Path | None = None  # [relevance] rules: your own copy of relevance.toml
+    topics_file: Path | None = None  # [topics] file: your own copy of topics.toml
     redis_url: str = ""  # [redis] url or $CKMON_REDIS_URL: crawl workers share a scrapy-redis queue
     redis_persist: bool = True  # keep the queue and duplicate filter between runs
 
@@ -178,6 +180,12 @@ def _build(data: dict[str, Any], base: Path, source_path: Path | None) -> Config
     if log_max_bytes <= 0 or log_backups < 0:
         raise ConfigError(f"{where} [log]: 'max_bytes' must be > 0 and 'backups' >= 0")
     redis = _table(data, "redis", where)
+    rule_files = {}
+    for section, key in (("relevance", "rules"), ("topics", "file")):
+        name = _get(_table(data, section, where), key, str, "", f"{where} [{section}]")
+        rule_files[section] = base / name if name else None
+        if name and not rule_files[section].is_file():
+            raise ConfigError(f"{where} [{section}]: '{key}' file not found: {rule_files[section]}")
     redis_url = os.environ.get("CKMON_REDIS_URL") or _get(redis, "url", str, "", f"{where} [redis]")
     if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError(f"{where} [redis]: 'url' must be redis://, rediss:// or unix://")
@@ -228,6 +236,8 @@ def _build(data: dict[str, Any], base: Path, source_path: Path | None) -> Config
         log_file=base / log_file if log_file else None,
         log_max_bytes=log_max_bytes,
         log_backups=log_backups,
+        relevance_rules=rule_files["relevance"],
+        topics_file=rule_files["topics"],
         redis_url=redis_url,
         redis_persist=_get(redis, "persist", bool, True, f"{where} [redis]"),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -42,6 +43,11 @@ class Analyzer:
         self.taxonomy = taxonomy or load_taxonomy()
         self.deduper = Deduper()
         self.max_id = 0
+
+    @classmethod
+    def from_files(cls, rules: Path | None = None, taxonomy: Path | None = None) -> Analyzer:
+        """An analyzer on the user's rule files (None: the shipped ones)."""
+        return cls(load_rules(rules), load_taxonomy(taxonomy))
 
     def refresh(self, session: Session, days: int = 30, now: datetime | None = None) -> None:
         """Index articles stored since the last look, from this or any other process.

@@ -21,6 +21,11 @@ class CkmonAddon:
             settings.set(name, value, priority="project")
         settings.set("USER_AGENT", user_agent(config.contact_url), priority="project")
         settings.set("CKMON_DATABASE_URL", config.database_url, priority="project")
+        for name, path in (
+            ("CKMON_RELEVANCE_RULES", config.relevance_rules),
+            ("CKMON_TOPICS", config.topics_file),
+        ):
+            settings.set(name, str(path) if path else "", priority="project")
         settings.set("CKMON_BACKFILL_DAYS", config.backfill_days, priority="project")
         settings.set(
             "CKMON_ALLOW_PRIVATE_ADDRESSES", config.allow_private_addresses, priority="project"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -18,7 +19,13 @@ class StorePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.sessions = make_sessionmaker(crawler.settings["CKMON_DATABASE_URL"])
-        self.analyzer = Analyzer()
+        settings = crawler.settings
+        self.analyzer = Analyzer.from_files(
+            Path(settings["CKMON_RELEVANCE_RULES"])
+            if settings.get("CKMON_RELEVANCE_RULES")
+            else None,
+            Path(settings["CKMON_TOPICS"]) if settings.get("CKMON_TOPICS") else None,
+        )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from digest.health import WindowHealth, window_health
+from digest.health import DEFAULT_LIMITS, HealthLimits, WindowHealth, window_health
 from digest.store import ArticleRow, Edition, Outlet
 
 TOP_STORIES = 5
@@ -74,6 +74,7 @@ class EditionView:
     by_lang: dict[str, int]
     failed_outlets: list[tuple[str, str]]
     quiet_outlets: list[str] = field(default_factory=list)
+    flagged_outlets: list[tuple[str, str]] = field(default_factory=list)
     coverage: list[WeekCount] = field(default_factory=list)
     adhoc: bool = False  # a `--since/--until` edition: never recorded, never sent
 
@@ -127,7 +128,9 @@ def is_due(session: Session, now: datetime, tz: ZoneInfo, weekday: int, hhmm: st
     return previous.key != edition_key(now, tz)
 
 
-def cut(session: Session, now: datetime, tz: ZoneInfo) -> Edition:
+def cut(
+    session: Session, now: datetime, tz: ZoneInfo, limits: HealthLimits = DEFAULT_LIMITS
+) -> Edition:
     """Fix the window of this week's edition: from the last sent cutoff to `now`.
 
     An edition already cut for this week keeps its window (a rebuild gives the same edition).
@@ -145,39 +148,54 @@ def cut(session: Session, now: datetime, tz: ZoneInfo) -> Edition:
         status="pending",
     )
     session.add(edition)
-    edition.stories = view_of(session, key, edition.since, now, tz).story_count
+    edition.stories = view_of(session, key, edition.since, now, tz, limits).story_count
     session.commit()
     return edition
 
 
-def build(session: Session, now: datetime, tz: ZoneInfo) -> tuple[Edition, EditionView]:
+def build(
+    session: Session, now: datetime, tz: ZoneInfo, limits: HealthLimits = DEFAULT_LIMITS
+) -> tuple[Edition, EditionView]:
     """The pending edition if there is one, else this week's edition cut at `now`, with its view."""
-    edition = pending_edition(session) or cut(session, now, tz)
-    return edition, view_of(session, edition.key, edition.since, edition.until, tz)
+    edition = pending_edition(session) or cut(session, now, tz, limits)
+    return edition, view_of(session, edition.key, edition.since, edition.until, tz, limits)
 
 
-def draft(session: Session, now: datetime, tz: ZoneInfo) -> EditionView:
+def draft(
+    session: Session, now: datetime, tz: ZoneInfo, limits: HealthLimits = DEFAULT_LIMITS
+) -> EditionView:
     """What would go out next, recorded nowhere: the pending edition, else [last cutoff, now)."""
     pending = pending_edition(session)
     if pending is not None:
-        return view_of(session, pending.key, pending.since, pending.until, tz)
+        return view_of(session, pending.key, pending.since, pending.until, tz, limits)
     previous = last_sent(session)
     since = previous.until if previous is not None else None
-    return view_of(session, edition_key(now, tz), since, now, tz)
+    return view_of(session, edition_key(now, tz), since, now, tz, limits)
 
 
-def adhoc(session: Session, since: datetime | None, until: datetime, tz: ZoneInfo) -> EditionView:
+def adhoc(
+    session: Session,
+    since: datetime | None,
+    until: datetime,
+    tz: ZoneInfo,
+    limits: HealthLimits = DEFAULT_LIMITS,
+) -> EditionView:
     """An edition for any window, for a look back or a special report; it changes no cutoff."""
     start = f"{since.astimezone(tz):%Y-%m-%d}" if since is not None else "start"
     last_day = (until - timedelta(microseconds=1)).astimezone(tz)  # `until` itself is excluded
     key = f"{start}_{last_day:%Y-%m-%d}"
-    view = view_of(session, key, since, until, tz)
+    view = view_of(session, key, since, until, tz, limits)
     view.adhoc = True
     return view
 
 
 def view_of(
-    session: Session, key: str, since: datetime | None, until: datetime, tz: ZoneInfo
+    session: Session,
+    key: str,
+    since: datetime | None,
+    until: datetime,
+    tz: ZoneInfo,
+    limits: HealthLimits = DEFAULT_LIMITS,
 ) -> EditionView:
     """Group the window's relevant articles into stories, sections and counts."""
     query = (
@@ -199,7 +217,9 @@ def view_of(
         grouped[story.lead.topics[0] if story.lead.topics else "other"].append(story)
     sections = dict(sorted(grouped.items(), key=lambda kv: (kv[0] == "other", -len(kv[1]), kv[0])))
     items = [i for s in stories for i in (s.lead, *s.also_in)]
-    health: WindowHealth = window_health(session, since, until)
+    health: WindowHealth = window_health(
+        session, since, until, stale_runs=limits.stale_runs, failure_ratio=limits.failure_ratio
+    )
     return EditionView(
         key=key,
         since=since,
@@ -213,6 +233,7 @@ def view_of(
         by_lang=dict(sorted(Counter(i.lang or "?" for i in items).items(), key=_by_count)),
         failed_outlets=health.failed,
         quiet_outlets=health.quiet,
+        flagged_outlets=health.flagged,
         coverage=coverage(session, until, tz),
     )
 

@@ -103,6 +103,17 @@ def _fill(health: OutletHealth, runs: list[CrawlRun], stale_runs: int, threshold
         health.flags.append(f"extraction failed on {failed} of {tried} pages")
 
 
+@dataclass(frozen=True)
+class HealthLimits:
+    """The `[health]` thresholds of ckmon.toml."""
+
+    stale_runs: int = 3
+    failure_ratio: float = 0.3
+
+
+DEFAULT_LIMITS = HealthLimits()
+
+
 @dataclass
 class WindowHealth:
     """Which outlets failed or found nothing during an edition's window: silence is never
@@ -112,10 +123,21 @@ class WindowHealth:
         default_factory=list
     )  # (outlet, reason of latest failure)
     quiet: list[str] = field(default_factory=list)  # crawled fine, but no new article at all
+    # (outlet, why): the `[health]` thresholds crossed within the window
+    flagged: list[tuple[str, str]] = field(default_factory=list)
 
 
-def window_health(session: Session, since: datetime | None, until: datetime) -> WindowHealth:
-    """Outlets whose latest crawl in the window failed, and those whose crawls found nothing new."""
+def window_health(
+    session: Session,
+    since: datetime | None,
+    until: datetime,
+    *,
+    stale_runs: int = 3,
+    failure_ratio: float = 0.3,
+) -> WindowHealth:
+    """Outlets whose latest crawl in the window failed, those whose crawls found nothing new, and
+    those past a `[health]` threshold: `stale_runs` runs in a row without a new article, or an
+    extraction-failure ratio above `failure_ratio`."""
     window = [CrawlRun.started_at < until]
     if since is not None:
         window.append(CrawlRun.started_at >= since)
@@ -124,21 +146,37 @@ def window_health(session: Session, since: datetime | None, until: datetime) -> 
             CrawlRun.outlet_id,
             func.max(CrawlRun.id).label("run_id"),
             func.sum(CrawlRun.articles_new).label("new"),
+            func.count(CrawlRun.id).label("runs"),
+            func.sum(CrawlRun.extract_failed).label("failed"),
+            func.sum(CrawlRun.articles_extracted).label("extracted"),
         )
         .where(*window)
         .group_by(CrawlRun.outlet_id)
         .subquery()
     )
     rows = session.execute(
-        select(Outlet.title, CrawlRun.status, CrawlRun.error, summary.c.new)
+        select(
+            Outlet.title,
+            CrawlRun.status,
+            CrawlRun.error,
+            summary.c.new,
+            summary.c.runs,
+            summary.c.failed,
+            summary.c.extracted,
+        )
         .join(summary, summary.c.run_id == CrawlRun.id)
         .join(Outlet, Outlet.id == CrawlRun.outlet_id)
         .order_by(Outlet.title)
     )
     health = WindowHealth()
-    for title, status, error, new in rows:
+    for title, status, error, new, runs, failed, extracted in rows:
         if status == "failed":
             health.failed.append((title, error or "crawl failed"))
         elif status == "ok" and not new:
             health.quiet.append(title)
+        if not new and stale_runs > 0 and runs >= stale_runs:
+            health.flagged.append((title, f"no new article in {runs} runs"))
+        tried = (failed or 0) + (extracted or 0)
+        if tried and (failed or 0) / tried > failure_ratio:
+            health.flagged.append((title, f"extraction failed on {failed} of {tried} pages"))
     return health

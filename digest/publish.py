@@ -20,6 +20,7 @@ from digest.archive import page_url, write_feed, write_page
 from digest.config import Config
 from digest.edition import EditionView, adhoc, build, cut, draft, is_due, pending_edition, view_of
 from digest.errors import DeliveryError
+from digest.health import HealthLimits
 from digest.mail import address_of, compose, write_atomic, write_outbox
 from digest.render import Rendered, render, render_mail
 from digest.smtp import SmtpTransport
@@ -139,13 +140,20 @@ def write_edition(session: Session, config: Config, now: datetime) -> tuple[Edit
 
     Nothing is sent or marked delivered; `publish_due` does that.
     """
-    edition, view = build(session, now, config.timezone)
+    edition, view = build(session, now, config.timezone, health_limits(config))
     return edition, _write(session, config, edition, view)
 
 
 def deliver(session: Session, config: Config, edition: Edition, now: datetime) -> Published:
     """Deliver `edition` to every recipient not yet done; it is 'sent' once none is pending."""
-    view = view_of(session, edition.key, edition.since, edition.until, config.timezone)
+    view = view_of(
+        session,
+        edition.key,
+        edition.since,
+        edition.until,
+        config.timezone,
+        health_limits(config),
+    )
     published = _write(session, config, edition, view)
     rows = {r: _delivery(session, edition, r) for r in _recipients(config)}
     todo = [d for d in rows.values() if d.status == "pending"]
@@ -204,7 +212,7 @@ def publish_due(session: Session, config: Config, now: datetime) -> Published | 
         if pending.status != "sent":
             return published
     if is_due(session, now, config.timezone, config.send_weekday, config.send_time):
-        edition = cut(session, now, config.timezone)
+        edition = cut(session, now, config.timezone, health_limits(config))
         if edition.status != "sent":
             published = deliver(session, config, edition, now)
     return published
@@ -224,9 +232,9 @@ def write_preview(
     """
     tz = config.timezone
     if since is not None or until is not None:
-        view = adhoc(session, since, until or now, tz)
+        view = adhoc(session, since, until or now, tz, health_limits(config))
     else:
-        view = draft(session, now, tz)
+        view = draft(session, now, tz, health_limits(config))
     mail = _render_mail(config, view, now)
     recipient = config.mail_to[0] if config.mail_to else OUTBOX_RECIPIENT
     msg = _compose(config, view, mail, recipient, now)
@@ -240,3 +248,8 @@ def write_preview(
         write_outbox(msg, folder, name),
         mail.shortened,
     )
+
+
+def health_limits(config: Config) -> HealthLimits:
+    """The `[health]` thresholds the edition flags outlets by."""
+    return HealthLimits(config.health_stale_runs, config.health_failure_ratio)

@@ -174,3 +174,37 @@ def test_lead_is_two_or_three_sentences_in_any_script() -> None:
     long_khmer = "ក" * 1000  # no spaces and no sentence end: cut at the limit, marked
     assert len(lead_of(long_khmer)) == 361 and lead_of(long_khmer).endswith("…")
     assert lead_of("  \n ") == ""
+
+
+def test_outlets_past_the_health_thresholds_are_flagged(tmp_path: Path) -> None:
+    from digest.health import HealthLimits
+    from digest.render import render
+    from digest.store import CrawlRun, get_outlet
+
+    config = make_config(tmp_path)
+    with store(config) as session:
+        stale = get_outlet(session, "stale_daily", "Stale Daily", "en")
+        broken = get_outlet(session, "broken_times", "Broken Times", "en")
+        for n in range(3):
+            when = NOW - timedelta(hours=6 * (n + 1))
+            session.add(CrawlRun(outlet_id=stale.id, started_at=when, status="ok", articles_new=0))
+            session.add(
+                CrawlRun(
+                    outlet_id=broken.id,
+                    started_at=when,
+                    status="ok",
+                    articles_new=1,
+                    articles_extracted=1,
+                    extract_failed=4,
+                )
+            )
+        session.commit()
+        view = view_of(session, "2026-W48", PREVIOUS_CUTOFF, NOW, config.timezone)
+        lenient = view_of(
+            session, "2026-W48", PREVIOUS_CUTOFF, NOW, config.timezone, HealthLimits(5, 0.9)
+        )
+    assert ("Stale Daily", "no new article in 3 runs") in view.flagged_outlets
+    assert ("Broken Times", "extraction failed on 12 of 15 pages") in view.flagged_outlets
+    assert lenient.flagged_outlets == []  # the thresholds come from [health]
+    html, text = render(view, generated=NOW)
+    assert "Outlets to check" in html and "Stale Daily: no new article in 3 runs" in text

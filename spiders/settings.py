@@ -58,5 +58,8 @@ EXTENSIONS = {
 }
 TELNETCONSOLE_ENABLED = False
 
+# Name resolution refuses non-public answers too (DNS rebinding): see spiders/resolver.py.
+TWISTED_DNS_RESOLVER = "spiders.resolver.GuardedResolver"
+
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -132,6 +133,30 @@ class ConditionalGetMiddleware:
                         full=not request.meta.get("ckmon_conditional"),
                         now=utcnow(),
                     )
+        return response
+
+
+class RedirectLoopMiddleware:
+    """A redirect back to an address already visited on the way is a loop: dropped, logged and
+    counted at once (left alone, Scrapy's duplicate filter drops it silently)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RedirectLoopMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        location = response.headers.get("Location")
+        if response.status not in (301, 302, 303, 307, 308) or not location:
+            return response
+        target = urljoin(request.url, location.decode("latin-1"))
+        visited = [*request.meta.get("redirect_urls", []), request.url]
+        if target in visited:
+            _inc(self.crawler, "ckmon/redirect_loop")
+            log.warning("redirect loop: %s", " -> ".join([*visited, target]))
+            raise IgnoreRequest(f"redirect loop back to {target}")
         return response
 
 

@@ -11,6 +11,7 @@ import feedparser
 from scrapy import Request
 from scrapy.http import Response
 
+from digest.crashpoints import crashpoint
 from digest.urls import canonical_url
 from spiders.kinds.base import OutletSpider
 
@@ -77,6 +78,7 @@ class FeedMixin(OutletSpider):
         if self.unchanged(response):
             return
         entries = parse_feed_body(self, response)
+        crashpoint("feed-read")  # tests: killed after the feed answered, before its articles
         if entries:
             self.count("feeds_ok")
         entries = self.newest(entries, response.url)

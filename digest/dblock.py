@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, delete, text
+from sqlalchemy import String, delete, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -58,6 +58,22 @@ def lock_key(name: str) -> int:
 
 def _holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _dead(holder: str) -> bool:
+    """True when `holder` was a process on this machine that no longer exists (killed, crashed):
+    its claim need not wait for the lease to expire. Claims from other machines wait."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, under another user
+        return False
+    return False
 
 
 @contextmanager
@@ -115,6 +131,12 @@ def _claim(
             connection.execute(
                 delete(LockClaim).where(LockClaim.name == name, LockClaim.expires_at < now)
             )
+            current = connection.scalar(select(LockClaim.holder).where(LockClaim.name == name))
+            if current is not None and _dead(current):
+                log.warning("lock %s was held by %s, which is gone: taken over", name, current)
+                connection.execute(
+                    delete(LockClaim).where(LockClaim.name == name, LockClaim.holder == current)
+                )
             inserted = connection.execute(
                 dialect_insert(connection)(LockClaim)
                 .values(name=name, holder=holder, expires_at=now + lease)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from digest.health import DEFAULT_LIMITS, HealthLimits, WindowHealth, window_health
 from digest.store import ArticleRow, Edition, Outlet
+from digest.textnorm import TITLE_LIMIT, display_text, web_link
 
 TOP_STORIES = 5
 COVERAGE_WEEKS = 10
@@ -284,13 +285,13 @@ def _rank(story: Story) -> tuple[int, int, float, str]:
 
 
 def _item(row: ArticleRow, outlet: str) -> Item:
-    return Item(
-        title=row.title,
-        url=row.url,
+    return Item(  # scraped fields cleaned for display; the templates escape them
+        title=display_text(row.title, TITLE_LIMIT),
+        url=web_link(row.url),
         outlet=outlet,
         lang=row.lang,
         published=row.published_at,
-        lead=lead_of(row.lead or row.text),
+        lead=lead_of(display_text(row.lead or row.text)),
         topics=list(row.topics or []),
     )
 

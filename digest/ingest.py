@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from digest.article import Article
+from digest.crashpoints import crashpoint
 from digest.dblock import hold_for_transaction
 from digest.dedupe import Deduper, content_hash
 from digest.relevance import RelevanceRules, load_rules, score
@@ -132,6 +133,7 @@ def ingest(
     session.execute(
         update(ArticleRow).where(ArticleRow.id == article_id).values(cluster_id=cluster_id)
     )
+    crashpoint("article-before-commit")  # tests: killed with the article written, not committed
     session.commit()
     return IngestResult(
         "new", article_id, verdict.relevant, verdict.score, tuple(stored_topics), cluster_id

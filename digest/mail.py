@@ -18,12 +18,16 @@ from pathlib import Path
 
 # 7-bit transfer encodings (quoted-printable or base64): any server takes them, no 8BITMIME needed.
 POLICY = policy.default.clone(cte_type="7bit")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+# Bidi marks, embeddings, overrides and isolates (a U+202E turns "gpj.exe" around) and
+# zero-width characters: invisible in a header, or worse.
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]+")
 
 
 def header_safe(value: str, limit: int = 200) -> str:
-    """No CR, LF or other control characters, and a bounded length: headers never carry raw input."""
-    return _CONTROL.sub(" ", value).strip()[:limit].strip()
+    """No CR, LF or other control characters, no bidi or zero-width characters, and a bounded
+    length: headers never carry raw input."""
+    return _CONTROL.sub(" ", _INVISIBLE.sub("", value[: limit * 4])).strip()[:limit].strip()
 
 
 def address_of(value: str) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from digest.archive import page_url, write_feed, write_page
 from digest.config import Config
+from digest.crashpoints import crashpoint
 from digest.edition import EditionView, adhoc, build, cut, draft, is_due, pending_edition, view_of
 from digest.errors import DeliveryError
 from digest.health import HealthLimits
@@ -111,6 +112,7 @@ def _write(session: Session, config: Config, edition: Edition, view: EditionView
     """Outbox copies for every recipient not yet done, then the archive page and feed."""
     generated = edition.built_at  # not the clock: the same edition renders to the same bytes
     mail = _render_mail(config, view, generated)
+    crashpoint("rendered")
     paths = []
     for recipient in _recipients(config):
         delivery = _delivery(session, edition, recipient)
@@ -123,6 +125,7 @@ def _write(session: Session, config: Config, edition: Edition, view: EditionView
         delivery.outbox_path, delivery.message_id = str(path), str(msg["Message-ID"])
         paths.append(path)
     session.commit()  # outbox paths recorded before anything is sent
+    crashpoint("outbox-written")
     page_html, _ = render(
         view,
         generated=generated,
@@ -190,6 +193,7 @@ def _send_smtp(
                 session.commit()
                 log.warning("%s", exc)
                 return
+            crashpoint("smtp-accepted")  # tests: the server has it, the store does not know yet
             delivery.attempts += result.attempts
             delivery.smtp_code, delivery.last_error = result.code, result.detail
             if result.status == "sent":
@@ -198,6 +202,7 @@ def _send_smtp(
             elif result.status == "failed":
                 delivery.status = "failed"
             session.commit()  # one recipient at a time: a crash never resends the earlier ones
+            crashpoint("delivery-committed")
 
 
 def publish_due(session: Session, config: Config, now: datetime) -> Published | None:

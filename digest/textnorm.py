@@ -13,3 +13,27 @@ _SPACE = re.compile(r"\s+")
 def normalize(text: str) -> str:
     """NFC, invisible characters removed, whitespace collapsed; case kept."""
     return _SPACE.sub(" ", unicodedata.normalize("NFC", text).translate(_INVISIBLE)).strip()
+
+
+# Controls (C0 but tab/LF/CR, DEL, C1), line/paragraph separators and bidi embeddings, overrides
+# and isolates: in a headline they only break lines or reverse what a reader sees.
+_CONTROLS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+TITLE_LIMIT = 300
+
+
+def display_text(text: str, limit: int | None = None) -> str:
+    """Scraped text as the digest shows it: one line, no control or bidi-override characters, and
+    at most `limit` characters (cut at a space, with an ellipsis). Escaping is the template's job."""
+    line = _SPACE.sub(" ", _CONTROLS.sub(" ", text)).strip()
+    if limit is None or len(line) <= limit:
+        return line
+    cut = line[:limit].rfind(" ")
+    return (line[:cut] if cut > limit // 2 else line[:limit]).rstrip(" ,;:") + "…"
+
+
+def web_link(url: str) -> str:
+    """`url` if it is an http(s) address, else "" (a javascript: or data: link is never shown)."""
+    scheme = url.strip().partition(":")[0].lower()
+    return url.strip() if scheme in ("http", "https") and _CONTROLS.search(url) is None else ""

@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
@@ -102,8 +103,11 @@ class ConditionalGetMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         from datetime import timedelta
 
+        self.crawler = crawler
         self.sessions = make_sessionmaker(crawler.settings["CKMON_DATABASE_URL"])
         self.full_every = timedelta(days=crawler.settings.getfloat("CKMON_FULL_FETCH_DAYS", 7))
+        self.pending: dict[str, tuple[str, str, bool]] = {}
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ConditionalGetMiddleware:
@@ -122,16 +126,62 @@ class ConditionalGetMiddleware:
         if request.meta.get("ckmon_discovery") and response.status == 200:
             etag = response.headers.get("ETag", b"").decode("latin-1")
             modified = response.headers.get("Last-Modified", b"").decode("latin-1")
-            if etag or modified:
-                with self.sessions() as session:
-                    remember(
-                        session,
-                        request.url,
-                        etag=etag,
-                        last_modified=modified,
-                        full=not request.meta.get("ckmon_conditional"),
-                        now=utcnow(),
-                    )
+            if etag or modified:  # kept until the crawl ends well: see spider_closed
+                self.pending[request.url] = (
+                    etag,
+                    modified,
+                    not request.meta.get("ckmon_conditional"),
+                )
+        return response
+
+    def spider_closed(self, reason: str) -> None:
+        """Save the validators only when the outlet's crawl finished and no article fetch failed.
+
+        Saved earlier, a crash or a failed fetch after the feed was read would make the next run
+        get 304 Not Modified and never ask for the articles that were not stored.
+        """
+        if not self.pending:
+            return
+        failed = (
+            self.crawler.stats.get_value("ckmon/article_fetch_failed", 0)
+            if self.crawler.stats
+            else 0
+        )
+        if reason != "finished" or failed:
+            log.info(
+                "validators of %d discovery URL(s) not saved (%s): the next run fetches them whole",
+                len(self.pending),
+                f"closed: {reason}" if reason != "finished" else f"{failed} article fetches failed",
+            )
+            return
+        now = utcnow()
+        with self.sessions() as session:
+            for url, (etag, modified, full) in self.pending.items():
+                remember(session, url, etag=etag, last_modified=modified, full=full, now=now)
+        self.pending.clear()
+
+
+class RedirectLoopMiddleware:
+    """A redirect back to an address already visited on the way is a loop: dropped, logged and
+    counted at once (left alone, Scrapy's duplicate filter drops it silently)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RedirectLoopMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        location = response.headers.get("Location")
+        if response.status not in (301, 302, 303, 307, 308) or not location:
+            return response
+        target = urljoin(request.url, location.decode("latin-1"))
+        visited = [*request.meta.get("redirect_urls", []), request.url]
+        if target in visited:
+            _inc(self.crawler, "ckmon/redirect_loop")
+            log.warning("redirect loop: %s", " -> ".join([*visited, target]))
+            raise IgnoreRequest(f"redirect loop back to {target}")
         return response
 
 

@@ -9,6 +9,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from digest.article import Article
+from digest.crashpoints import crashpoint
 from digest.ingest import Analyzer, ingest
 from digest.store import make_sessionmaker
 
@@ -44,6 +45,7 @@ class StorePipeline:
                 bilateral=bool(source and source.bilateral),
                 outlet_title=source.title if source else "",
             )
+        crashpoint("article-stored")  # tests: killed between two stored articles
         if result.status == "seen":
             stats.inc_value("ckmon/articles_seen")
             raise DropItem(f"already stored: {item['url']}", log_level="DEBUG")

@@ -38,6 +38,7 @@ DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.SeenUrlMiddleware": 45,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "spiders.middlewares.BackoffRetryMiddleware": 550,
+    "spiders.middlewares.RedirectLoopMiddleware": 650,  # sees a 3xx before redirects (600)
     "spiders.middlewares.ConditionalGetMiddleware": 800,
     "spiders.middlewares.WarcRecorderMiddleware": 955,
     "spiders.middlewares.WarcReplayMiddleware": 960,
@@ -48,6 +49,7 @@ CKMON_ALLOWED_HOSTS: list[str] = []  # host:port pairs let past the address guar
 CKMON_FULL_FETCH_DAYS = 7  # conditional GET, but a full fetch of each feed at least this often
 CKMON_SITEMAP_MAX_CHILDREN = 5  # newest child sitemaps followed from an index
 CKMON_LISTING_MAX_LINKS = 60  # article links taken from one listing page
+CKMON_FEED_MAX_ENTRIES = 500  # entries read from one feed, the newest first
 CKMON_RECORD = ""  # FILE.warc.gz: record every response (`ckmon crawl --record`)
 CKMON_REPLAY = ""  # FILE.warc.gz: answer every request from it (`ckmon crawl --replay`)
 

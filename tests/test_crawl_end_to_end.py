@@ -162,9 +162,8 @@ def test_crawl_twice_then_replay(tmp_path: Path) -> None:
         assert "/gazette/secret.html" not in asked
         assert "refused http://169.254.169.254/latest/meta-data/" in out
         assert f"refused http://localhost:{base.rsplit(':', 1)[1]}/gazette/secret.html" in out
-        assert (
-            "refused file://" in out
-        )  # feedparser turns file:///etc/passwd into file://etc/passwd
+        # feedparser turns file:///etc/passwd into file://etc/passwd; refused before any request
+        assert "refused non-http(s) link 'file://" in out
         # The bomb is dropped, not stored, and the crawl goes on.
         assert "/bomb.html" in asked and "bomb.html" not in articles
         assert "article dropped" in out and "bomb.html" in out

@@ -41,7 +41,7 @@ class GoogleNewsSpider(OutletSpider):
             resolved = gnews_publisher_url(link)
             self.count("gnews_resolved" if resolved else "gnews_followed")
             listed = {"title": title, "published": when.isoformat() if when else ""}
-            yield self.article_request(response, resolved or link, listed)
+            yield from self.follow_article(response, resolved or link, listed)
 
     def parse_article(
         self, response: Response, listed: dict[str, Any] | None = None
@@ -80,4 +80,4 @@ class GdeltSpider(OutletSpider):
                 "published": article.seen.isoformat() if article.seen else "",
                 "via": "gdelt",
             }
-            yield self.article_request(response, article.url, listed)
+            yield from self.follow_article(response, article.url, listed)

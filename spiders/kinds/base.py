@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
 from scrapy.exceptions import IgnoreRequest
@@ -12,6 +13,7 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from digest.extract import extract_article
+from digest.pagetext import looks_binary, page_text
 from digest.sources import Source
 
 
@@ -63,12 +65,25 @@ class OutletSpider(Spider):
             meta={"ckmon_discovery": True, "handle_httpstatus_list": [304], **meta},
         )
 
+    def follow_article(
+        self, response: Response, url: str, listed: dict[str, Any], callback: Any = None
+    ) -> Iterator[Request]:
+        """The request for an article link, unless the link is not http(s) (javascript:, mailto:,
+        file:, data: ...): those are refused here, logged and counted, and the feed goes on."""
+        absolute = response.urljoin(url.strip())
+        if urlsplit(absolute).scheme.lower() not in ("http", "https"):
+            self.count("link_refused_scheme")
+            self.logger.warning("refused non-http(s) link %r in %s", absolute[:200], response.url)
+            return
+        yield self.article_request(response, absolute, listed, callback)
+
     def article_request(
         self, response: Response, url: str, listed: dict[str, Any], callback: Any = None
     ) -> Request:
         """An article page request; the seen-URL middleware drops it if the article is stored."""
         return response.follow(
             url,
+            encoding="utf-8",  # not the feed's: a UTF-16 feed would encode the headers in UTF-16
             callback=callback or self.parse_article,
             errback=self.article_failed,
             cb_kwargs={"listed": listed},
@@ -114,12 +129,21 @@ class OutletSpider(Spider):
     ) -> Iterator[dict[str, Any]]:
         """Extract one article; feed data fills what the page lacks."""
         listed = listed or {}
-        if not isinstance(response, TextResponse):
+        if not response.body.strip():
             self.count("extract_failed")
-            self.logger.warning("not a text page, skipped: %s", response.url)
+            self.count("article_empty")
+            self.logger.warning("empty page, skipped: %s", response.url)
             return
+        if not isinstance(response, TextResponse) or looks_binary(response.body):
+            kind = response.headers.get("Content-Type", b"").decode("latin-1") or "unknown type"
+            self.count("extract_failed")
+            self.count("article_not_text")
+            self.logger.warning("not a text page (%s), skipped: %s", kind, response.url)
+            return
+        content_type = response.headers.get("Content-Type")
+        _, html = page_text(response.body, content_type.decode("latin-1") if content_type else None)
         article = extract_article(
-            response.text,
+            html,
             response.url,
             self.source.selectors or None,
             fallback_published=(

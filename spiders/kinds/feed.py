@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import feedparser
 from scrapy import Request
 from scrapy.http import Response
 
+from digest.crashpoints import crashpoint
+from digest.urls import canonical_url
 from spiders.kinds.base import OutletSpider
 
 
@@ -21,16 +23,53 @@ def entry_time(entry: Any) -> datetime | None:
 
 
 def parse_feed_body(spider: OutletSpider, response: Response) -> list[Any]:
-    """The entries of a feed response, or [] (counted and logged) when it has none."""
+    """The entries of a feed response, or [] (counted and logged) when it has none.
+
+    Empty, unreadable (HTML, binary) and entry-less feeds are told apart in the log and stats;
+    a malformed feed (truncated, bad nesting) keeps the entries the lenient parser recovered.
+    """
+    if not response.body.strip():
+        spider.count("feed_empty_response")
+        spider.logger.warning("feed response is empty: %s", response.url)
+        return []
     feed = feedparser.parse(response.body, response_headers={"content-location": response.url})
+    error = feed.get("bozo_exception")
+    if isinstance(error, feedparser.NonXMLContentType):  # we pass no Content-Type: not a fault
+        error = None
     if not feed.entries:
-        spider.count("feed_empty_or_malformed")
-        reason = feed.get("bozo_exception", "no entries")
-        spider.logger.warning("feed has no usable entries: %s (%s)", response.url, reason)
+        if feed.get("version"):
+            spider.count("feed_without_entries")
+            spider.logger.warning("feed has no entries: %s", response.url)
+        else:
+            spider.count("feed_malformed")
+            spider.logger.warning(
+                "not a readable feed: %s (%s)", response.url, error or "no feed elements"
+            )
+    elif error is not None and not isinstance(error, feedparser.CharacterEncodingOverride):
+        spider.count("feed_malformed_recovered")
+        spider.logger.warning(
+            "malformed feed, %d entries recovered: %s (%s)", len(feed.entries), response.url, error
+        )
     return list(feed.entries)
 
 
 class FeedMixin(OutletSpider):
+    def newest(self, entries: list[Any], url: str) -> list[Any]:
+        """At most `CKMON_FEED_MAX_ENTRIES` entries, the newest first: a huge feed stays bounded."""
+        limit = self.crawler.settings.getint("CKMON_FEED_MAX_ENTRIES", 500)
+        if len(entries) <= limit:
+            return entries
+        oldest = datetime.min.replace(tzinfo=UTC)
+        entries = sorted(entries, key=lambda e: entry_time(e) or oldest, reverse=True)
+        self.count("entries_over_limit", len(entries) - limit)
+        self.logger.warning(
+            "feed has %d entries, over CKMON_FEED_MAX_ENTRIES: the newest %d are read: %s",
+            len(entries),
+            limit,
+            url,
+        )
+        return entries[:limit]
+
     def feed_requests(self) -> Iterator[Request]:
         for url in self.source.feeds:
             yield self.discovery_request(url, self.parse_feed)
@@ -39,18 +78,40 @@ class FeedMixin(OutletSpider):
         if self.unchanged(response):
             return
         entries = parse_feed_body(self, response)
+        crashpoint("feed-read")  # tests: killed after the feed answered, before its articles
         if entries:
             self.count("feeds_ok")
+        entries = self.newest(entries, response.url)
+        links: set[str] = set()
         for entry in entries:
             link = (entry.get("link") or "").strip()
             if not link:
                 self.count("entry_without_link")
+                self.logger.warning(
+                    "feed entry without link skipped: %r in %s",
+                    str(entry.get("title", ""))[:80],
+                    response.url,
+                )
                 continue
+            key = canonical_url(response.urljoin(link))
+            if key in links:
+                self.count("entry_duplicate")
+                self.logger.info("duplicate feed entry skipped: %s in %s", link[:200], response.url)
+                continue
+            links.add(key)
             when = entry_time(entry)
+            if when is None:
+                self.count("entry_without_date")
+                self.logger.info(
+                    "feed entry without a readable date (the page's date decides): %s", link[:200]
+                )
+            elif when > datetime.now(UTC) + timedelta(days=2):
+                self.count("entry_date_in_future")
+                self.logger.info("feed entry dated in the future (%s): %s", when.date(), link[:200])
             if self.too_old(when):
                 continue
             listed = {
                 "title": entry.get("title", ""),
                 "published": when.isoformat() if when else "",
             }
-            yield self.article_request(response, link, listed)
+            yield from self.follow_article(response, link, listed)

@@ -35,4 +35,4 @@ class ListingMixin(OutletSpider):
         limit = self.crawler.settings.getint("CKMON_LISTING_MAX_LINKS", 60)
         for link in links[:limit]:
             # A listing gives no dates: the page's own date decides, and stored URLs are skipped.
-            yield self.article_request(response, link.url, {"title": link.text.strip()})
+            yield from self.follow_article(response, link.url, {"title": link.text.strip()})

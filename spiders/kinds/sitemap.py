@@ -67,4 +67,4 @@ class SitemapMixin(OutletSpider):
                 "published": entry.published.isoformat() if entry.published else "",
                 "via": "sitemap",
             }
-            yield self.article_request(response, entry.loc, listed)
+            yield from self.follow_article(response, entry.loc, listed)

@@ -13,7 +13,7 @@ CONCURRENT_REQUESTS 16, CONCURRENT_REQUESTS_PER_DOMAIN --concurrency (all outlet
 Rates are article pages per second over the crawling time (first request to process exit) and over
 the wall time (process start to exit); peak memory is each crawl process's maximum RSS.
 
-    python bench/crawl.py [--quick] [--articles 2000] [--concurrency 8]
+    python bench/crawl.py [--quick] [--articles 2000] [--concurrency 8] [--profile FILE]
 """
 
 from __future__ import annotations
@@ -84,6 +84,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=0, help="article pages (default 2000)")
     parser.add_argument("--concurrency", type=int, default=8, help="requests at once per site")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--profile", default="", help="write a cProfile of the first ckmon crawl")
     args = parser.parse_args()
     count = args.articles or (500 if args.quick else 2000)
     site = build_site(count, args.seed)
@@ -126,7 +127,8 @@ def main() -> None:
         )
         ckmon_env = {**env, "CKMON_CONFIG": str(config)}
         crawl = [sys.executable, "-m", "digest", "crawl"]
-        first = run(crawl, log, site.article_paths, ckmon_env, work)
+        profiled = [sys.executable, "-m", "cProfile", "-o", args.profile, "-m", "digest", "crawl"]
+        first = run(profiled if args.profile else crawl, log, site.article_paths, ckmon_env, work)
         with sqlite3.connect(store) as db:
             stored, relevant, clusters = db.execute(
                 "SELECT count(*), sum(relevant), count(DISTINCT cluster_id) FROM articles"

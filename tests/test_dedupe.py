@@ -5,18 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import numpy as np
-
 from digest.article import Article
-from digest.bands import BandIndex
-from digest.dedupe import (
-    Deduper,
-    content_hash,
-    hashed_similarity,
-    shingle_hashes,
-    shingle_set,
-    similarity,
-)
+from digest.dedupe import Deduper, content_hash
 from digest.ingest import Analyzer, ingest
 from digest.store import make_sessionmaker
 
@@ -71,13 +61,6 @@ def test_content_hash_ignores_spacing_and_punctuation() -> None:
     )
 
 
-def test_hashed_shingles_give_the_same_similarity_as_the_shingle_sets() -> None:
-    for a, b in ((WIRE, COPY), (WIRE, OTHER_WRITEUP), (KHMER, KHMER.replace("\u200b", ""))):
-        exact = similarity(shingle_set(a), shingle_set(b))
-        assert hashed_similarity(shingle_hashes(a), shingle_hashes(b)) == exact
-    assert len(shingle_hashes(WIRE)) == len(shingle_set(WIRE))
-
-
 def test_texts_are_fetched_for_screened_candidates_only_and_not_kept() -> None:
     stored = {1: WIRE, 2: OTHER_WRITEUP, 3: KHMER}
     asked: list[list[int]] = []
@@ -95,20 +78,6 @@ def test_texts_are_fetched_for_screened_candidates_only_and_not_kept() -> None:
     assert asked == [[1]]
     stored[1] = OTHER_WRITEUP  # the exact check reads the text the lookup returns
     assert deduper.match(COPY) is None
-
-
-def test_band_index_finds_rows_sharing_a_band_across_merges() -> None:
-    index = BandIndex(bands=4, rows=2, buffer=3)  # merges every 3 rows, the large level every 96
-    rng = np.random.default_rng(1)
-    signatures = rng.integers(0, 2**32, size=(200, 8), dtype=np.uint64).astype(np.uint32)
-    for row, signature in enumerate(signatures):
-        index.insert(row, signature)
-    probe = signatures[150].copy()
-    probe[2:] = signatures[7][2:]  # band 0 of row 150, bands 1 to 3 of row 7
-    assert index.query(probe).tolist() == [7, 150]
-    probe[0] += 1  # one value of a band changed: that band no longer meets
-    assert index.query(probe).tolist() == [7]
-    assert index.query(signatures[199]).tolist() == [199]  # still in the unmerged buffer
 
 
 def store(tmp_path: Path):  # type: ignore[no-untyped-def]

@@ -1,13 +1,17 @@
 """Duplicate stories: exact copies by content hash, near copies by MinHash LSH over characters.
 
-Character n-grams, not words: Khmer has no spaces and Korean particles change word forms. LSH only
-proposes candidates (with a low threshold, so rewritten wire copies are not missed); each candidate
-is then checked exactly: Jaccard similarity of the two shingle sets, or containment of the shorter
-text in the longer one (an outlet that runs the first half of a wire story).
+Character n-grams, not words: Khmer has no spaces and Korean particles change word forms. LSH
+(datasketch's `MinHashLSH`) only proposes candidates, with a low threshold so rewritten wire copies
+are not missed; each candidate is then checked exactly: Jaccard similarity of the two shingle sets,
+or containment of the shorter text in the longer one (an outlet that runs the first half of a wire
+story).
 
-The low LSH threshold proposes many unrelated articles once the index holds thousands; each candidate
-is first screened on the MinHash signatures already computed (estimated Jaccard and containment,
-with a wide margin), so only plausible ones pay for the exact check. Shingles are hashed with CRC-32
+The low threshold proposes many unrelated articles once the index holds thousands, so each
+candidate is first screened on the MinHash signatures kept in memory (estimated Jaccard, and the
+containment it implies at the two sizes, each with a margin), first on the last 64 signature
+columns (not used by the bands, so unbiased), then on all of them. Only the survivors' texts are
+fetched (`texts`, e.g. from the database) for the exact check, so the index keeps per article a
+signature, a shingle count and its LSH entries, never the text. Shingles are hashed with CRC-32
 (C speed, deterministic across processes) rather than datasketch's default SHA-1.
 """
 
@@ -15,23 +19,27 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 import zlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from digest.textnorm import normalize
-
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 MIN_CHARS = 80  # below this a text is too short to call a near-duplicate
-KEEP_CHARS = 6000  # how much of each indexed text is kept for the exact check
+KEEP_CHARS = 6000  # how much of each text the comparison reads
 # How far below a threshold a MinHash estimate may fall and still get the exact check: two standard
 # errors or more with 128 permutations (0.04 at Jaccard 0.3), so a true match is seldom screened out,
 # while the upper tail of unrelated articles (estimates near 0.2 among thousands) is.
 JACCARD_MARGIN = 0.08
 CONTAINMENT_MARGIN = 0.2
+SCREEN_COLUMNS = 64  # signature columns of the first, cheap screening pass
+
+# What `texts` returns: the text of each indexed article asked for (headline and body, as indexed).
+TextLookup = Callable[[list[int]], Mapping[int, str]]
 
 
 @dataclass(frozen=True)
@@ -40,15 +48,19 @@ class DedupeSettings:
 
     k: int = 5
     num_perm: int = 128
-    candidate_threshold: float = 0.2
+    bands: int = 28  # LSH layout: bands x rows of the signature; 0.93 at Jaccard 0.3
+    rows: int = 2
     jaccard: float = 0.3
     containment: float = 0.6
     min_shingles: int = 150  # containment is only trusted when the shorter text is this long
 
 
 def _letters(text: str) -> str:
-    """Lower-cased letters and digits only: punctuation and spacing differ between copies."""
-    return _NON_WORD.sub("", normalize(text).lower())
+    """Lower-cased letters and digits only: punctuation and spacing differ between copies.
+
+    NFC so that composed and decomposed Hangul or accents compare equal; zero-width characters
+    (Khmer word breaks) and spaces are non-word characters, removed with the rest."""
+    return _NON_WORD.sub("", unicodedata.normalize("NFC", text).lower())
 
 
 def content_hash(text: str) -> str:
@@ -61,6 +73,14 @@ def shingle_set(text: str, k: int = 5) -> set[str]:
 
 def _shingles(letters: str, k: int) -> set[str]:
     return {letters[i : i + k] for i in range(max(1, len(letters) - k + 1))}
+
+
+def similarity(a: set[str], b: set[str]) -> tuple[float, float]:
+    """(Jaccard, containment of the smaller set in the larger)."""
+    if not a or not b:
+        return 0.0, 0.0
+    common = len(a & b)
+    return common / len(a | b), common / min(len(a), len(b))
 
 
 @lru_cache(maxsize=4)
@@ -84,32 +104,40 @@ def minhash(text: str, k: int = 5, num_perm: int = 128) -> MinHash:
     return _minhash_of(shingle_set(text, k), num_perm)
 
 
-def similarity(a: set[str], b: set[str]) -> tuple[float, float]:
-    """(Jaccard, containment of the smaller set in the larger)."""
-    if not a or not b:
-        return 0.0, 0.0
-    common = len(a & b)
-    return common / len(a | b), common / min(len(a), len(b))
-
-
 class Deduper:
-    """An LSH index of recent articles; `match` finds the cluster a new text belongs to."""
+    """An LSH index of recent articles; `match` finds the cluster a new text belongs to.
 
-    def __init__(self, settings: DedupeSettings | None = None) -> None:
+    `texts` fetches indexed articles' texts for the exact check; without it the index keeps each
+    text itself (fine for a few hundred, as in tests)."""
+
+    def __init__(self, settings: DedupeSettings | None = None, texts: TextLookup | None = None):
         self.settings = settings or DedupeSettings()
         s = self.settings
-        self.lsh = MinHashLSH(threshold=s.candidate_threshold, num_perm=s.num_perm)
+        if s.bands * s.rows > s.num_perm or SCREEN_COLUMNS > s.num_perm:
+            raise ValueError(f"{s.num_perm} permutations: too few for the bands or screening")
+        self.lsh = MinHashLSH(num_perm=s.num_perm, params=(s.bands, s.rows))
         self.cluster_of: dict[int, int] = {}
-        self.texts: dict[int, str] = {}
-        # Indexed articles by row (the LSH key): article id, MinHash signature, number of shingles.
+        self._kept: dict[int, str] | None = None if texts else {}
+        self._texts = texts or self._kept_texts
+        # Indexed articles by row (the LSH key): article id, MinHash signature, number of shingles;
+        # the screening columns (after those the bands use) also in their own contiguous array.
         self._row: dict[int, int] = {}
         self._ids = np.zeros(0, dtype=np.int64)
         self._signatures = np.zeros((0, s.num_perm), dtype=np.uint32)
+        self._screen = np.zeros((0, SCREEN_COLUMNS), dtype=np.uint32)
         self._sizes = np.zeros(0, dtype=np.int64)
-        self._last: tuple[str, set[str], MinHash | None] | None = None  # `match`, `add`: one sketch
+        self._last: tuple[str, set[str], MinHash | None] | None = None  # `match`, `add`: once
+
+    def __len__(self) -> int:
+        return len(self._row)
+
+    def _kept_texts(self, ids: list[int]) -> Mapping[int, str]:
+        assert self._kept is not None  # not an assert of input: only set up without `texts`
+        return {i: self._kept[i] for i in ids}
 
     def _sketch(self, text: str) -> tuple[set[str], MinHash | None]:
         """Shingles and MinHash of `text` (None for a text too short to index)."""
+        text = text[:KEEP_CHARS]
         if self._last is None or self._last[0] != text:
             letters = _letters(text)
             shingles = _shingles(letters, self.settings.k)
@@ -122,57 +150,78 @@ class Deduper:
         self.cluster_of[article_id] = cluster_id
         if article_id in self._row:
             return
-        text = text[:KEEP_CHARS]
         shingles, m = self._sketch(text)
         if m is None:
             return
         row = len(self._row)
         if row == len(self._sizes):  # grow by half: amortised appends
-            extra = max(64, row // 2)
-            self._signatures = np.vstack(
-                [self._signatures, np.zeros((extra, self.settings.num_perm), dtype=np.uint32)]
-            )
-            self._sizes = np.concatenate([self._sizes, np.zeros(extra, dtype=np.int64)])
-            self._ids = np.concatenate([self._ids, np.zeros(extra, dtype=np.int64)])
-        self.lsh.insert(row, m)
-        self.texts[article_id] = text
+            self._grow(max(64, row // 2))
+        self.lsh.insert(row, m, check_duplication=False)
+        if self._kept is not None:
+            self._kept[article_id] = text[:KEEP_CHARS]
+        start = self.settings.num_perm - SCREEN_COLUMNS
         self._signatures[row] = m.hashvalues
+        self._screen[row] = m.hashvalues[start : start + SCREEN_COLUMNS]
         self._sizes[row] = len(shingles)
         self._ids[row] = article_id
         self._row[article_id] = row
 
-    def match(self, text: str) -> int | None:
+    def _grow(self, extra: int) -> None:
+        def more(array: np.ndarray) -> np.ndarray:
+            return np.concatenate([array, np.zeros((extra, *array.shape[1:]), dtype=array.dtype)])
+
+        self._signatures = more(self._signatures)
+        self._screen = more(self._screen)
+        self._sizes = more(self._sizes)
+        self._ids = more(self._ids)
+
+    def match(self, text: str, texts: TextLookup | None = None) -> int | None:
         """The cluster of the most similar indexed article that passes the exact check, or None."""
-        found = self.best_match(text)
+        found = self.best_match(text, texts)
         return self.cluster_of[found[0]] if found else None
 
-    def _plausible(self, rows: np.ndarray, m: MinHash, size: int) -> list[int]:
-        """Ids of the candidate rows whose signatures do not rule out a match (module docstring)."""
+    def _plausible(self, rows: np.ndarray, m: MinHash, size: int) -> np.ndarray:
+        """The candidate rows whose signatures do not rule out a match (module docstring)."""
         s = self.settings
-        jaccard = (self._signatures[rows] == m.hashvalues.astype(np.uint32)).mean(axis=1)
-        sizes = self._sizes[rows]
-        # |A ∩ B| = J (|A| + |B|) / (1 + J); containment divides it by the smaller set.
-        contained = (
-            jaccard * (sizes + size) / ((1 + jaccard) * np.maximum(np.minimum(sizes, size), 1))
-        )
-        keep = (jaccard >= s.jaccard - JACCARD_MARGIN) | (
-            (np.minimum(sizes, size) >= s.min_shingles)
-            & (contained >= s.containment - CONTAINMENT_MARGIN)
-        )
-        return [int(i) for i in self._ids[rows[keep]]]
+        start = s.num_perm - SCREEN_COLUMNS
+        mine = m.hashvalues.astype(np.uint32)
+        for columns, signatures in (
+            (mine[start : start + SCREEN_COLUMNS], self._screen),
+            (mine, self._signatures),
+        ):
+            jaccard = (signatures[rows] == columns).mean(axis=1)
+            wider = np.sqrt(s.num_perm / len(columns))  # fewer columns, larger standard error
+            sizes = self._sizes[rows]
+            small = np.minimum(sizes, size)
+            # |A ∩ B| = J (|A| + |B|) / (1 + J); containment divides it by the smaller set.
+            contained = jaccard * (sizes + size) / ((1 + jaccard) * np.maximum(small, 1))
+            keep = (jaccard >= s.jaccard - JACCARD_MARGIN * wider) | (
+                (small >= s.min_shingles)
+                & (contained >= s.containment - CONTAINMENT_MARGIN * wider)
+            )
+            rows = rows[keep]
+            if not len(rows):
+                break
+        return rows
 
-    def best_match(self, text: str) -> tuple[int, float, float] | None:
-        """(article id, Jaccard, containment) of the closest duplicate of `text`, or None."""
+    def best_match(
+        self, text: str, texts: TextLookup | None = None
+    ) -> tuple[int, float, float] | None:
+        """(article id, Jaccard, containment) of the closest duplicate of `text`, or None.
+
+        `texts` fetches the candidates' texts (default: the lookup the index was made with)."""
         s = self.settings
-        text = text[:KEEP_CHARS]
         mine, m = self._sketch(text)
         if m is None:
             return None
         candidates = self.lsh.query(m)
+        if not candidates:
+            return None
         rows = np.fromiter(candidates, dtype=np.int64, count=len(candidates))
+        ids = [int(i) for i in self._ids[self._plausible(rows, m, len(mine))]]
         best: tuple[int, float, float] | None = None
-        for key in self._plausible(rows, m, len(mine)) if len(rows) else []:
-            other = shingle_set(self.texts[key], s.k)
+        for key, other_text in (texts or self._texts)(ids).items() if ids else ():
+            other = shingle_set(other_text[:KEEP_CHARS], s.k)
             jac, contained = similarity(mine, other)
             long_enough = min(len(mine), len(other)) >= s.min_shingles
             if jac >= s.jaccard or (long_enough and contained >= s.containment):

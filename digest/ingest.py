@@ -42,8 +42,11 @@ class Analyzer:
     ) -> None:
         self.rules = rules or load_rules()
         self.taxonomy = taxonomy or load_taxonomy()
-        self.deduper = Deduper()
+        # The index keeps signatures only; texts for the exact check come from the session of
+        # the last `refresh` (`ingest` refreshes right before it matches).
+        self.deduper = Deduper(texts=self._stored_texts)
         self.max_id = 0
+        self._session: Session | None = None
 
     @classmethod
     def from_files(cls, rules: Path | None = None, taxonomy: Path | None = None) -> Analyzer:
@@ -56,6 +59,7 @@ class Analyzer:
         The first call indexes the last `days`; later calls only what is new, so copies crawled by
         another outlet's spider (or another worker) still join their clusters.
         """
+        self._session = session
         query = select(
             ArticleRow.id, ArticleRow.cluster_id, ArticleRow.title, ArticleRow.text
         ).where(ArticleRow.id > self.max_id)
@@ -67,6 +71,15 @@ class Analyzer:
         for article_id, cluster_id, title, text in rows:
             self.deduper.add(article_id, cluster_id or article_id, f"{title}\n{text}")
             self.max_id = max(self.max_id, article_id)
+
+    def _stored_texts(self, ids: list[int]) -> dict[int, str]:
+        """The indexed texts (headline and body) of stored articles `ids`, for the exact check."""
+        if self._session is None:
+            return {}
+        rows = self._session.execute(
+            select(ArticleRow.id, ArticleRow.title, ArticleRow.text).where(ArticleRow.id.in_(ids))
+        )
+        return {article_id: f"{title}\n{text}" for article_id, title, text in rows}
 
 
 def ingest(

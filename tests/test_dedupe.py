@@ -55,6 +55,29 @@ def test_khmer_copy_without_zero_width_spaces_matches() -> None:
 
 def test_content_hash_ignores_spacing_and_punctuation() -> None:
     assert content_hash("Seoul,  Phnom Penh!") == content_hash("seoul phnom-penh")
+    # values stored by earlier versions must still match: this one was computed before the change
+    assert content_hash("Seoul,  Phnom Penh!") == (
+        "3a2895b72a5835bbbcc381ae48bfaf1741d13e6a58d3cb263be0894a645aa66d"
+    )
+
+
+def test_texts_are_fetched_for_screened_candidates_only_and_not_kept() -> None:
+    stored = {1: WIRE, 2: OTHER_WRITEUP, 3: KHMER}
+    asked: list[list[int]] = []
+
+    def texts(ids: list[int]) -> dict[int, str]:
+        asked.append(list(ids))
+        return {i: stored[i] for i in ids}
+
+    deduper = Deduper(texts=texts)
+    for article_id, text in stored.items():
+        deduper.add(article_id, article_id, text)
+    assert deduper.match(COPY) == 1
+    assert asked == [[1]]  # the independent write-up and the Khmer text never left the database
+    assert deduper.match("Weather: rain in Seoul and sun in Phnom Penh all week long. " * 3) is None
+    assert asked == [[1]]
+    stored[1] = OTHER_WRITEUP  # the exact check reads the text the lookup returns
+    assert deduper.match(COPY) is None
 
 
 def store(tmp_path: Path):  # type: ignore[no-untyped-def]

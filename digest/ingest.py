@@ -86,7 +86,13 @@ def ingest(
     verdict = score(
         article.title, article.text, analyzer.rules, lead=article.lead, bilateral=bilateral
     )
-    topics = tag(article.title, article.text, analyzer.taxonomy, lead=article.lead)
+    # Topics are kept for relevant articles only (the digest shows no other); `ckmon explain`
+    # computes an irrelevant article's topic scores itself when asked.
+    topics = (
+        tag(article.title, article.text, analyzer.taxonomy, lead=article.lead)
+        if verdict.relevant
+        else []
+    )
     digest_hash = content_hash(article.text) if article.text else ""
     cluster_id = None
     # One worker at a time decides clusters: a copy stored by another worker a moment ago is seen.
@@ -102,7 +108,6 @@ def ingest(
         analyzer.refresh(session, now=now)
         cluster_id = analyzer.deduper.match(_dedupe_text(article))
     outlet = get_outlet(session, article.outlet or "unknown", outlet_title, article.lang)
-    stored_topics = topics if verdict.relevant else []
     article_id = insert_article(
         session,
         {
@@ -122,7 +127,7 @@ def ingest(
             "relevant": verdict.relevant,
             "relevance_score": verdict.score,
             "evidence": verdict.evidence,
-            "topics": stored_topics,
+            "topics": topics,
         },
     )
     if article_id is None:  # another worker stored the same URL a moment ago
@@ -136,7 +141,7 @@ def ingest(
     crashpoint("article-before-commit")  # tests: killed with the article written, not committed
     session.commit()
     return IngestResult(
-        "new", article_id, verdict.relevant, verdict.score, tuple(stored_topics), cluster_id
+        "new", article_id, verdict.relevant, verdict.score, tuple(topics), cluster_id
     )
 
 

@@ -164,8 +164,13 @@ def _first_paragraph(body: str) -> str:
     return body[:LEAD_CHARS].strip()
 
 
+LANGUAGE_SAMPLE = 1000  # characters of headline, lead and body the language is guessed from
+
+
 def _language(title: str, lead: str, body: str, declared: str) -> str:
-    sample = normalize(f"{title}\n{lead}\n{body[:3000]}")
+    # A bounded sample: the guess costs time per byte, and more text does not change it (on the
+    # recorded pages and the labelled corpus, 1,000 characters give the same guess as 3,000).
+    sample = normalize(f"{title}\n{lead}\n{body[:LANGUAGE_SAMPLE]}")[:LANGUAGE_SAMPLE]
     if len(sample) >= 20:
         return detect_language(sample)
     code = declared.split("-")[0].split("_")[0].lower()

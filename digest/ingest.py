@@ -44,6 +44,8 @@ class Analyzer:
         self.taxonomy = taxonomy or load_taxonomy()
         self.deduper = Deduper()
         self.max_id = 0
+        # name -> (title, lang, row id) of outlets as last committed: saves a query per article
+        self.outlets: dict[str, tuple[str, str, int]] = {}
 
     @classmethod
     def from_files(cls, rules: Path | None = None, taxonomy: Path | None = None) -> Analyzer:
@@ -107,13 +109,18 @@ def ingest(
     if cluster_id is None:
         analyzer.refresh(session, now=now)
         cluster_id = analyzer.deduper.match(_dedupe_text(article))
-    outlet = get_outlet(session, article.outlet or "unknown", outlet_title, article.lang)
+    outlet_name = article.outlet or "unknown"
+    known = analyzer.outlets.get(outlet_name)
+    if known is not None and known[:2] == (outlet_title, article.lang):
+        outlet_id = known[2]
+    else:
+        outlet_id = get_outlet(session, outlet_name, outlet_title, article.lang).id
     article_id = insert_article(
         session,
         {
             "canonical_url": key,
             "url": article.url,
-            "outlet_id": outlet.id,
+            "outlet_id": outlet_id,
             "title": article.title,
             "text": article.text,
             "lead": article.lead,
@@ -128,18 +135,21 @@ def ingest(
             "relevance_score": verdict.score,
             "evidence": verdict.evidence,
             "topics": topics,
+            "cluster_id": cluster_id,  # None: a story of its own, led by this article
         },
     )
     if article_id is None:  # another worker stored the same URL a moment ago
         session.rollback()
         other = session.scalar(select(ArticleRow.id).where(ArticleRow.canonical_url == key))
         return IngestResult("seen", other)
-    cluster_id = cluster_id or article_id
-    session.execute(
-        update(ArticleRow).where(ArticleRow.id == article_id).values(cluster_id=cluster_id)
-    )
+    if cluster_id is None:
+        cluster_id = article_id
+        session.execute(
+            update(ArticleRow).where(ArticleRow.id == article_id).values(cluster_id=cluster_id)
+        )
     crashpoint("article-before-commit")  # tests: killed with the article written, not committed
     session.commit()
+    analyzer.outlets[outlet_name] = (outlet_title, article.lang, outlet_id)  # committed: reusable
     return IngestResult(
         "new", article_id, verdict.relevant, verdict.score, tuple(topics), cluster_id
     )

@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import lxml.html
 import py3langid
 import trafilatura
 from bs4 import BeautifulSoup
 from bs4.element import Tag
 from htmldate import find_date
+from lxml.etree import ParserError
 from soupsieve import SelectorSyntaxError
 from trafilatura.utils import decode_file
 
@@ -71,13 +74,22 @@ def extract_article(
     Never raises on bad markup: what cannot be found stays empty, and the caller decides.
     """
     text_html = decode_file(html) if isinstance(html, bytes) else html
-    soup = BeautifulSoup(text_html, "lxml")
-    declared = read_declared(soup)
-    picked = _by_selectors(soup, selectors or {})
+    made: list[BeautifulSoup] = []
+
+    def soup() -> BeautifulSoup:
+        """The page as BeautifulSoup, built only when a selector or a date search needs it."""
+        if not made:
+            made.append(BeautifulSoup(text_html, "lxml"))
+        return made[0]
+
+    declared = read_declared(_parse(text_html))
+    picked = _by_selectors(soup(), selectors) if selectors else {}
     doc = _trafilatura(text_html, url)
 
-    title = picked.get("title") or declared.title or (doc.title if doc else "") or _text(soup.title)
-    title = _untruncated(title, [doc.title if doc else "", _text(soup.find("h1"))])
+    title = (
+        picked.get("title") or declared.title or (doc.title if doc else "") or _text(soup().title)
+    )
+    title = _untruncated(title, lambda: [doc.title if doc else "", _text(soup().find("h1"))])
     title = clean_title(title, declared.site_name, url)
     body = picked.get("body") or _body(text_html, url, doc)
     lead = picked.get("lead") or declared.description or (doc.description if doc else "") or ""
@@ -101,6 +113,20 @@ def extract_article(
         canonical_url=canonical_url(url, declared.canonical or declared.url),
     )
     return article
+
+
+def _parse(text_html: str) -> lxml.html.HtmlElement | None:
+    """The page as an lxml tree for the declared metadata; None when there is no document."""
+    try:
+        return lxml.html.document_fromstring(text_html)
+    except ParserError:  # an empty document
+        return None
+    except ValueError:  # text that declares an XML encoding: parsed as the UTF-8 it now is
+        parser = lxml.html.HTMLParser(encoding="utf-8")
+        try:
+            return lxml.html.document_fromstring(text_html.encode("utf-8"), parser=parser)
+        except ParserError:
+            return None
 
 
 def detect_language(text: str) -> str:
@@ -131,12 +157,12 @@ def clean_title(title: str, site_name: str = "", url: str = "") -> str:
         title = head
 
 
-def _untruncated(title: str, others: list[str]) -> str:
+def _untruncated(title: str, others: Callable[[], list[str]]) -> str:
     """Social-card titles are often cut ("… leader..."); a full headline elsewhere wins."""
     stem = title.rstrip(". …").strip()
     if stem == title.strip() or len(stem) < 20:
         return title
-    for other in others:
+    for other in others():
         other = " ".join((other or "").split())
         if other.startswith(stem) and len(other) > len(stem) and not other.endswith(("...", "…")):
             return other
@@ -181,7 +207,7 @@ def _published(
     declared: Declared,
     picked: dict[str, str],
     html: str,
-    soup: BeautifulSoup,
+    soup: Callable[[], BeautifulSoup],
     lang: str,
     url: str,
     now: datetime | None,
@@ -195,18 +221,18 @@ def _published(
         when = parse_date(picked["published"], lang, tz)
         if plausible(when, now):
             return when, "selector"
-    when = _labelled_date(soup, lang, tz, now)
+    when = _labelled_date(soup(), lang, tz, now)
     if when is not None:
         return when, "page"
     if lang in ZONE_BY_LANG:  # Korean/Khmer bylines: htmldate does not read 년월일 or Khmer digits
-        when = _dated_element(soup, lang, tz, now)
+        when = _dated_element(soup(), lang, tz, now)
         if when is not None:
             return when, "page"
     found = find_date(html, outputformat="%Y-%m-%dT%H:%M:%S%z", original_date=True)
     when = (parse_iso(found, tz) or parse_iso(found[:10], tz)) if found else None
     if plausible(when, now):
         return when, "htmldate"
-    when = _dated_element(soup, lang, tz, now)
+    when = _dated_element(soup(), lang, tz, now)
     return (when, "page") if when is not None else (None, "")
 
 

@@ -137,3 +137,20 @@ def test_site_name_is_stripped_from_titles() -> None:
     assert clean_title("Cambodia - Korea ties deepen", "", "https://x.test/") == (
         "Cambodia - Korea ties deepen"
     )
+
+
+def test_declared_metadata_of_text_that_declares_an_xml_encoding() -> None:
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", '
+        '"headline": "캄보디아 노동자 송출 확대", "datePublished": "2026-11-18T09:00:00+09:00"}'
+        "</script>"
+    )
+    text = '<?xml version="1.0" encoding="euc-kr"?>\n' + page(head)
+    article = extract_article(text, "https://gazette.test/x")
+    assert article.title == "캄보디아 노동자 송출 확대"
+    assert article.date_source == "jsonld"
+
+
+def test_no_document_gives_an_empty_article_not_an_error() -> None:
+    article = extract_article("   ", "https://gazette.test/empty")
+    assert article.title == "" and article.text == ""

@@ -192,12 +192,13 @@ def main() -> None:
     )
     print("Re-run on the unchanged site (same store)")
     print(
-        f"  {'run':<10} {'requests':>8} {'discovery':>9} {'304':>5} {'articles':>8} {'kB down':>9} {'wall s':>7}"
+        f"  {'run':<10} {'requests':>8} {'discovery':>9} {'304':>5} {'articles':>8} {'kB down':>9} "
+        f"{'wall s':>7} {'peak RSS':>9}"
     )
     for name, c in (("first", first), ("second", second)):
         print(
             f"  {name:<10} {c.requests:>8} {c.discovery:>9} {c.not_modified:>5} {c.articles:>8} "
-            f"{c.bytes / 1024:9.0f} {c.wall:7.1f}"
+            f"{c.bytes / 1024:9.0f} {c.wall:7.1f} {c.rss_mb:7.0f}MB"
         )
     ok = second.articles == 0 and second.not_modified == second.discovery
     print(

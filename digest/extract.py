@@ -84,7 +84,7 @@ def extract_article(
 
     declared = read_declared(_parse(text_html))
     picked = _by_selectors(soup(), selectors) if selectors else {}
-    doc = _trafilatura(text_html, url)
+    doc = _trafilatura(text_html, url, metadata=_needs_metadata(declared, picked))
 
     title = (
         picked.get("title") or declared.title or (doc.title if doc else "") or _text(soup().title)
@@ -169,9 +169,26 @@ def _untruncated(title: str, others: Callable[[], list[str]]) -> str:
     return title
 
 
-def _trafilatura(html: str, url: str) -> trafilatura.settings.Document | None:
+def _needs_metadata(declared: Declared, picked: dict[str, str]) -> bool:
+    """Whether trafilatura's metadata (title, description, author, image) can fill anything: not
+    when the page declares all four and its title is not cut short (half the recorded pages)."""
+    title = picked.get("title") or declared.title
+    stem = title.rstrip(". …").strip()
+    cut = stem != title.strip() and len(stem) >= 20  # as `_untruncated` judges it
+    return not (
+        title
+        and not cut
+        and (picked.get("lead") or declared.description)
+        and (picked.get("authors") or declared.authors)
+        and declared.image
+    )
+
+
+def _trafilatura(
+    html: str, url: str, *, metadata: bool = True
+) -> trafilatura.settings.Document | None:
     return trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, favor_precision=True
+        html, url=url, with_metadata=metadata, include_comments=False, favor_precision=True
     )
 
 

@@ -154,3 +154,19 @@ def test_declared_metadata_of_text_that_declares_an_xml_encoding() -> None:
 def test_no_document_gives_an_empty_article_not_an_error() -> None:
     article = extract_article("   ", "https://gazette.test/empty")
     assert article.title == "" and article.text == ""
+
+
+def test_page_declaring_everything_needs_no_metadata_pass_and_loses_nothing() -> None:
+    head = (
+        '<meta property="og:title" content="Korea funds Cambodian rural roads">'
+        '<meta property="og:description" content="A new loan for 300 km of roads.">'
+        '<meta property="og:image" content="https://gazette.test/roads.jpg">'
+        '<meta name="author" content="Chan Sophea">'
+        '<meta property="article:published_time" content="2026-11-20T08:00:00+07:00">'
+    )
+    article = extract_article(page(head), "https://gazette.test/roads")
+    assert article.title == "Korea funds Cambodian rural roads"
+    assert article.lead == "A new loan for 300 km of roads."
+    assert article.image == "https://gazette.test/roads.jpg"
+    assert article.authors == ["Chan Sophea"]
+    assert "Paragraph 7" in article.text

@@ -14,6 +14,11 @@ Rates are article pages per second over the crawling time (first request to proc
 the wall time (process start to exit); peak memory is each crawl process's maximum RSS.
 
     python bench/crawl.py [--quick] [--articles 2000] [--concurrency 8] [--profile FILE]
+                          [--before DIR]
+
+`--before DIR` also crawls the same site with the ckmon source tree in DIR (e.g. an older commit
+unpacked with `git archive REV | tar -x -C DIR`), into a store of its own, in the same run: a
+before/after comparison under the same machine load.
 """
 
 from __future__ import annotations
@@ -85,6 +90,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8, help="requests at once per site")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--profile", default="", help="write a cProfile of the first ckmon crawl")
+    parser.add_argument(
+        "--before", default="", help="also crawl with the ckmon source tree in this folder"
+    )
     args = parser.parse_args()
     count = args.articles or (500 if args.quick else 2000)
     site = build_site(count, args.seed)
@@ -134,11 +142,32 @@ def main() -> None:
                 "SELECT count(*), sum(relevant), count(DISTINCT cluster_id) FROM articles"
             ).fetchone()
         second = run(crawl, log, site.article_paths, ckmon_env, work)
+        before = None
+        if args.before:  # the older tree first on the path; a store of its own
+            before_store = work / "before.sqlite"
+            before_config = work / "before.toml"
+            before_config.write_text(
+                config.read_text(encoding="utf-8").replace(str(store), str(before_store)),
+                encoding="utf-8",
+            )
+            before_env = {
+                **env,
+                "CKMON_CONFIG": str(before_config),
+                "PYTHONPATH": str(Path(args.before).resolve()),
+            }
+            before = run(crawl, log, site.article_paths, before_env, work)
+            with sqlite3.connect(before_store) as db:
+                before_counts = db.execute(
+                    "SELECT count(*), sum(relevant), count(DISTINCT cluster_id) FROM articles"
+                ).fetchone()
     print(
         f"  {'crawler':<28} {'pages':>6} {'crawling s':>10} {'pages/s':>8} {'wall s':>7} "
         f"{'pages/s':>8} {'peak RSS':>9}"
     )
-    for name, c in (("no-op Scrapy spider", noop), ("ckmon crawl (full pipeline)", first)):
+    rows = [("no-op Scrapy spider", noop), ("ckmon crawl (full pipeline)", first)]
+    if before is not None:
+        rows.append(("ckmon, --before tree", before))
+    for name, c in rows:
         print(
             f"  {name:<28} {c.articles:>6} {c.crawling:10.1f} {c.articles / c.crawling:8.1f} "
             f"{c.wall:7.1f} {c.articles / c.wall:8.1f} {c.rss_mb:7.0f}MB"
@@ -150,18 +179,26 @@ def main() -> None:
         f"(target >= {TARGET_RATIO}: {'met' if ratio >= TARGET_RATIO else 'NOT met'})"
     )
     print(f"  stored {stored} articles, {relevant} relevant, {clusters} clusters")
+    if before is not None:
+        print(
+            f"  --before tree ({args.before}): ratio "
+            f"{(before.articles / before.crawling) / (noop.articles / noop.crawling):.2f}, peak RSS "
+            f"{before.rss_mb:.0f} MB; stored {before_counts[0]} articles, {before_counts[1]} "
+            f"relevant, {before_counts[2]} clusters"
+        )
     print(
         f"  peak RSS of the ckmon crawl: {first.rss_mb:.0f} MB "
         f"(target < {TARGET_RSS_MB} MB: {'met' if first.rss_mb < TARGET_RSS_MB else 'NOT met'})"
     )
     print("Re-run on the unchanged site (same store)")
     print(
-        f"  {'run':<10} {'requests':>8} {'discovery':>9} {'304':>5} {'articles':>8} {'kB down':>9} {'wall s':>7}"
+        f"  {'run':<10} {'requests':>8} {'discovery':>9} {'304':>5} {'articles':>8} {'kB down':>9} "
+        f"{'wall s':>7} {'peak RSS':>9}"
     )
     for name, c in (("first", first), ("second", second)):
         print(
             f"  {name:<10} {c.requests:>8} {c.discovery:>9} {c.not_modified:>5} {c.articles:>8} "
-            f"{c.bytes / 1024:9.0f} {c.wall:7.1f}"
+            f"{c.bytes / 1024:9.0f} {c.wall:7.1f} {c.rss_mb:7.0f}MB"
         )
     ok = second.articles == 0 and second.not_modified == second.discovery
     print(

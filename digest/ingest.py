@@ -47,6 +47,8 @@ class Analyzer:
         self.deduper = Deduper(texts=self._stored_texts)
         self.max_id = 0
         self._session: Session | None = None
+        # name -> (title, lang, row id) of outlets as last committed: saves a query per article
+        self.outlets: dict[str, tuple[str, str, int]] = {}
 
     @classmethod
     def from_files(cls, rules: Path | None = None, taxonomy: Path | None = None) -> Analyzer:
@@ -99,7 +101,13 @@ def ingest(
     verdict = score(
         article.title, article.text, analyzer.rules, lead=article.lead, bilateral=bilateral
     )
-    topics = tag(article.title, article.text, analyzer.taxonomy, lead=article.lead)
+    # Topics are kept for relevant articles only (the digest shows no other); `ckmon explain`
+    # computes an irrelevant article's topic scores itself when asked.
+    topics = (
+        tag(article.title, article.text, analyzer.taxonomy, lead=article.lead)
+        if verdict.relevant
+        else []
+    )
     digest_hash = content_hash(article.text) if article.text else ""
     cluster_id = None
     # One worker at a time decides clusters: a copy stored by another worker a moment ago is seen.
@@ -114,14 +122,18 @@ def ingest(
     if cluster_id is None:
         analyzer.refresh(session, now=now)
         cluster_id = analyzer.deduper.match(_dedupe_text(article))
-    outlet = get_outlet(session, article.outlet or "unknown", outlet_title, article.lang)
-    stored_topics = topics if verdict.relevant else []
+    outlet_name = article.outlet or "unknown"
+    known = analyzer.outlets.get(outlet_name)
+    if known is not None and known[:2] == (outlet_title, article.lang):
+        outlet_id = known[2]
+    else:
+        outlet_id = get_outlet(session, outlet_name, outlet_title, article.lang).id
     article_id = insert_article(
         session,
         {
             "canonical_url": key,
             "url": article.url,
-            "outlet_id": outlet.id,
+            "outlet_id": outlet_id,
             "title": article.title,
             "text": article.text,
             "lead": article.lead,
@@ -135,21 +147,24 @@ def ingest(
             "relevant": verdict.relevant,
             "relevance_score": verdict.score,
             "evidence": verdict.evidence,
-            "topics": stored_topics,
+            "topics": topics,
+            "cluster_id": cluster_id,  # None: a story of its own, led by this article
         },
     )
     if article_id is None:  # another worker stored the same URL a moment ago
         session.rollback()
         other = session.scalar(select(ArticleRow.id).where(ArticleRow.canonical_url == key))
         return IngestResult("seen", other)
-    cluster_id = cluster_id or article_id
-    session.execute(
-        update(ArticleRow).where(ArticleRow.id == article_id).values(cluster_id=cluster_id)
-    )
+    if cluster_id is None:
+        cluster_id = article_id
+        session.execute(
+            update(ArticleRow).where(ArticleRow.id == article_id).values(cluster_id=cluster_id)
+        )
     crashpoint("article-before-commit")  # tests: killed with the article written, not committed
     session.commit()
+    analyzer.outlets[outlet_name] = (outlet_title, article.lang, outlet_id)  # committed: reusable
     return IngestResult(
-        "new", article_id, verdict.relevant, verdict.score, tuple(stored_topics), cluster_id
+        "new", article_id, verdict.relevant, verdict.score, tuple(topics), cluster_id
     )
 
 

@@ -148,14 +148,16 @@ def _mentions(
     for zone, parts in zones.items():
         for sentence in parts:
             index += 1
-            others = (
-                {m.group().lower() for m in rules.others.finditer(sentence)}
-                if rules.others
-                else set()
-            )
-            listed = len(others) >= w["list_others"]
+            listed: bool | None = None  # looked up only for a sentence that names a country
             for country in COUNTRIES:
                 for hit in rules.patterns[country].finditer(sentence):
+                    if listed is None:
+                        others = (
+                            {m.group().lower() for m in rules.others.finditer(sentence)}
+                            if rules.others
+                            else set()
+                        )
+                        listed = len(others) >= w["list_others"]
                     kind = "listed" if listed else "plain"
                     if (
                         kind == "plain"

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bs4 import BeautifulSoup
+from lxml.html import HtmlElement
 
 log = logging.getLogger(__name__)
 _CDATA = re.compile(r"<!\[CDATA\[|\]\]>|<!--|-->")
@@ -43,11 +43,17 @@ class Declared:
     meta: dict[str, str] = field(default_factory=dict)
 
 
-def read_declared(soup: BeautifulSoup) -> Declared:
-    """JSON-LD first, then OpenGraph/article:* and plain meta tags for what JSON-LD leaves empty."""
-    meta = _meta(soup)
+def read_declared(root: HtmlElement | None) -> Declared:
+    """JSON-LD first, then OpenGraph/article:* and plain meta tags for what JSON-LD leaves empty.
+
+    `root` is the page parsed by lxml (None: nothing could be parsed). Only a few elements are
+    read, so no BeautifulSoup tree is built for them.
+    """
+    if root is None:
+        return Declared()
+    meta = _meta(root)
     found = Declared(meta=meta)
-    node = _article_node(soup)
+    node = _article_node(root)
     if node:
         found.title = _text(node.get("headline") or node.get("name"))
         found.description = _text(node.get("description"))
@@ -89,17 +95,17 @@ def read_declared(soup: BeautifulSoup) -> Declared:
         found.authors = [n for n in names[:1] + names[2:] if n and "://" not in n]
     found.image = found.image or meta.get("og:image", "") or meta.get("twitter:image", "")
     found.url = found.url or meta.get("og:url", "")
-    found.canonical = _canonical_link(soup)
+    found.canonical = _canonical_link(root)
     found.site_name = meta.get("og:site_name", "")
-    html = soup.find("html")
+    html = root if root.tag == "html" else next(root.iter("html"), None)
     lang = html.get("lang") if html is not None else None
     found.lang = found.lang or (lang if isinstance(lang, str) else "") or meta.get("og:locale", "")
     return found
 
 
-def _meta(soup: BeautifulSoup) -> dict[str, str]:
+def _meta(root: HtmlElement) -> dict[str, str]:
     found: dict[str, str] = {}
-    for tag in soup.find_all("meta"):
+    for tag in root.iter("meta"):
         key = (tag.get("property") or tag.get("name") or tag.get("itemprop") or "").lower()
         content = tag.get("content")
         if key and isinstance(content, str) and content.strip() and key not in found:
@@ -107,21 +113,23 @@ def _meta(soup: BeautifulSoup) -> dict[str, str]:
     return found
 
 
-def _canonical_link(soup: BeautifulSoup) -> str:
-    for link in soup.find_all("link", href=True):
-        rel = link.get("rel") or []
-        rels = rel if isinstance(rel, list) else str(rel).split()
-        if "canonical" in (r.lower() for r in rels):
-            return str(link["href"]).strip()
+def _canonical_link(root: HtmlElement) -> str:
+    for link in root.iter("link"):
+        href = link.get("href")
+        if href is not None and "canonical" in (r.lower() for r in (link.get("rel") or "").split()):
+            return href.strip()
     return ""
 
 
-def _article_node(soup: BeautifulSoup) -> dict[str, Any]:
+def _article_node(root: HtmlElement) -> dict[str, Any]:
     """The most article-like JSON-LD object on the page (the one with most article fields)."""
     best: dict[str, Any] = {}
     best_score = 0
-    for script in soup.find_all("script", type=lambda t: t and "ld+json" in t.lower()):
-        raw = _CDATA.sub("", script.string or script.get_text() or "")
+    for script in root.iter("script"):
+        kind = script.get("type")
+        if not kind or "ld+json" not in kind.lower():
+            continue
+        raw = _CDATA.sub("", script.text or "")
         try:
             data = json.loads(raw.strip().rstrip(";"))
         except (ValueError, RecursionError):

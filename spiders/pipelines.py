@@ -13,19 +13,34 @@ from digest.crashpoints import crashpoint
 from digest.ingest import Analyzer, ingest
 from digest.store import make_sessionmaker
 
+# One analyzer per (store, rule files) in a process: every outlet's crawler runs in the same
+# process and reactor thread, and one duplicate index serves them all (one copy in memory, each
+# stored article indexed once instead of once per outlet).
+_analyzers: dict[tuple[str, str, str], Analyzer] = {}
+
+
+def shared_analyzer(database_url: str, rules: str = "", topics: str = "") -> Analyzer:
+    """The process's analyzer for this store and these rule files, made on first use."""
+    key = (database_url, rules, topics)
+    analyzer = _analyzers.get(key)
+    if analyzer is None:
+        analyzer = _analyzers[key] = Analyzer.from_files(
+            Path(rules) if rules else None, Path(topics) if topics else None
+        )
+    return analyzer
+
 
 class StorePipeline:
     """Stores every article; passes on only new relevant ones (so `-O out.jsonl` holds those)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.sessions = make_sessionmaker(crawler.settings["CKMON_DATABASE_URL"])
         settings = crawler.settings
-        self.analyzer = Analyzer.from_files(
-            Path(settings["CKMON_RELEVANCE_RULES"])
-            if settings.get("CKMON_RELEVANCE_RULES")
-            else None,
-            Path(settings["CKMON_TOPICS"]) if settings.get("CKMON_TOPICS") else None,
+        self.sessions = make_sessionmaker(settings["CKMON_DATABASE_URL"])
+        self.analyzer = shared_analyzer(
+            settings["CKMON_DATABASE_URL"],
+            settings.get("CKMON_RELEVANCE_RULES") or "",
+            settings.get("CKMON_TOPICS") or "",
         )
 
     @classmethod

@@ -137,3 +137,36 @@ def test_site_name_is_stripped_from_titles() -> None:
     assert clean_title("Cambodia - Korea ties deepen", "", "https://x.test/") == (
         "Cambodia - Korea ties deepen"
     )
+
+
+def test_declared_metadata_of_text_that_declares_an_xml_encoding() -> None:
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", '
+        '"headline": "캄보디아 노동자 송출 확대", "datePublished": "2026-11-18T09:00:00+09:00"}'
+        "</script>"
+    )
+    text = '<?xml version="1.0" encoding="euc-kr"?>\n' + page(head)
+    article = extract_article(text, "https://gazette.test/x")
+    assert article.title == "캄보디아 노동자 송출 확대"
+    assert article.date_source == "jsonld"
+
+
+def test_no_document_gives_an_empty_article_not_an_error() -> None:
+    article = extract_article("   ", "https://gazette.test/empty")
+    assert article.title == "" and article.text == ""
+
+
+def test_page_declaring_everything_needs_no_metadata_pass_and_loses_nothing() -> None:
+    head = (
+        '<meta property="og:title" content="Korea funds Cambodian rural roads">'
+        '<meta property="og:description" content="A new loan for 300 km of roads.">'
+        '<meta property="og:image" content="https://gazette.test/roads.jpg">'
+        '<meta name="author" content="Chan Sophea">'
+        '<meta property="article:published_time" content="2026-11-20T08:00:00+07:00">'
+    )
+    article = extract_article(page(head), "https://gazette.test/roads")
+    assert article.title == "Korea funds Cambodian rural roads"
+    assert article.lead == "A new loan for 300 km of roads."
+    assert article.image == "https://gazette.test/roads.jpg"
+    assert article.authors == ["Chan Sophea"]
+    assert "Paragraph 7" in article.text

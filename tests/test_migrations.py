@@ -57,3 +57,23 @@ def test_workers_starting_on_one_empty_database_migrate_it_once(store_url: str) 
     run_together(3, worker)
     with make_engine(store_url).connect() as connection:
         assert migrate.current(connection) == migrate.head()
+
+
+def test_shipped_head_read_from_file_names_is_alembics_head() -> None:
+    assert migrate.shipped_head() == migrate.head()
+
+
+def test_a_store_at_the_newest_revision_opens_without_loading_alembic(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    make_engine(url)  # made and migrated here, with Alembic
+    probe = (
+        "import sys; from digest.store import create_store_engine; "
+        f"create_store_engine({url!r}).dispose(); print('alembic' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "False"

@@ -44,11 +44,23 @@ def sources_toml(base: str) -> str:
 
 
 def run_demo(config: Config, clock: Callable[[], datetime]) -> Iterator[str]:
-    """Serve the sample site, crawl it into data/demo.sqlite, write the digest; yields what to print."""
+    """Serve the sample site, crawl it into data/demo.sqlite, write the digest; yields what to print.
+
+    Everything the demo writes stays apart from real runs (its own store, outbox and archive
+    under demo/), and its mail is never sent: a sample edition must not replace or reach readers
+    as the week's real one, which has the same name."""
     db = config.base_dir / "data" / "demo.sqlite"
     for stale in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
         stale.unlink(missing_ok=True)
-    demo_config = replace(config, database_url=f"sqlite:///{db}", mail_to=())
+    demo_config = replace(
+        config,
+        database_url=f"sqlite:///{db}",
+        mail_to=(),
+        transport="outbox",
+        outbox=config.base_dir / "demo" / "outbox",
+        archive=config.base_dir / "demo" / "archive",
+        archive_url="",
+    )
     site = Path(str(resources.files("digest").joinpath("demo_site")))
     with serve(site) as (base, _), tempfile.TemporaryDirectory() as tmp:
         registry = Path(tmp) / "sources.toml"

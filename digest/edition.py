@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from digest.health import DEFAULT_LIMITS, HealthLimits, WindowHealth, window_health
 from digest.store import ArticleRow, Edition, Outlet
 from digest.textnorm import TITLE_LIMIT, display_text, web_link
+from digest.urls import reader_link
 
 TOP_STORIES = 5
 COVERAGE_WEEKS = 10
@@ -287,7 +288,7 @@ def _rank(story: Story) -> tuple[int, int, float, str]:
 def _item(row: ArticleRow, outlet: str) -> Item:
     return Item(  # scraped fields cleaned for display; the templates escape them
         title=display_text(row.title, TITLE_LIMIT),
-        url=web_link(row.url),
+        url=web_link(reader_link(row.url)),
         outlet=outlet,
         lang=row.lang,
         published=row.published_at,

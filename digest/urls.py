@@ -56,6 +56,18 @@ def canonical_url(url: str, declared: str | None = None) -> str:
     return urlunsplit((scheme, netloc, path, urlencode(query), ""))
 
 
+def reader_link(url: str) -> str:
+    """The address to show a reader: as fetched (so it still opens), minus tracking parameters.
+
+    Not the canonical key, which may name a host or scheme the outlet does not serve."""
+    parts = urlsplit(url.strip())
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(k, v) for k, v in pairs if _keep(k, v)]
+    if len(kept) == len(pairs):
+        return url.strip()  # untouched: no re-encoding of a query that had nothing to drop
+    return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
 def same_story_url(a: str, b: str) -> bool:
     """True when two addresses are variants of one page (same canonical key)."""
     return canonical_url(a) == canonical_url(b)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from digest.urls import canonical_url
+from digest.urls import canonical_url, reader_link
 
 
 @pytest.mark.parametrize(
@@ -78,3 +78,26 @@ def test_amp_and_mobile_variants_are_one_story(variant: str, desktop: str) -> No
 def test_page_names_that_merely_contain_amp_are_kept() -> None:
     url = "https://cm.asiae.co.kr/ampview.htm?no=2011112909454653201"
     assert canonical_url(url) == url
+
+
+@pytest.mark.parametrize(
+    ("fetched", "shown"),
+    [
+        # tracking dropped; scheme, host and the identifying parameter stay as fetched
+        (
+            "http://www.koreaherald.com/view.php?ud=20251014000123&utm_source=rss&fbclid=x1",
+            "http://www.koreaherald.com/view.php?ud=20251014000123",
+        ),
+        (
+            "https://m-en.yna.co.kr/view/AEN2025?utm_medium=feed",
+            "https://m-en.yna.co.kr/view/AEN2025",
+        ),
+        # nothing to drop: the address is shown exactly as it was, encoding included
+        ("https://www.khmertimeskh.com/501234567/a-b/?p=1&q=%ED%95%9C", None),
+        ("https://www.khmertimeskh.com/501234567/a-b/", None),
+    ],
+)
+def test_reader_link_is_the_fetched_address_without_tracking(
+    fetched: str, shown: str | None
+) -> None:
+    assert reader_link(fetched) == (shown or fetched)

@@ -94,10 +94,22 @@ def tag(title: str, text: str, taxonomy: Taxonomy, *, lead: str = "") -> list[st
     """Every topic whose score reaches the taxonomy's `min_score`, in taxonomy order.
 
     When none does, the best-scoring topic applies alone: an article always belongs somewhere
-    if any of its sentences names a topic term.
+    if any of its sentences names a topic term. Between topics of equal score, the one with more
+    distinct specific terms wins (a sentence naming a job scam and confinement is about crime
+    more than one naming the foreign ministry is about diplomacy), then taxonomy order.
     """
     scores = topic_scores(title, text, taxonomy, lead=lead)
     found = [name for name in taxonomy.topics if scores.get(name, 0.0) >= taxonomy.min_score]
     if not found and scores:
-        found = [max(scores, key=lambda name: scores[name])]
+        best = max(scores.values())
+        tied = [name for name in taxonomy.topics if scores.get(name) == best]
+        if len(tied) > 1:
+            whole = normalize(f"{title}\n{lead}\n{text}")
+            terms = {name: _distinct_terms(taxonomy.topics[name], whole) for name in tied}
+            tied = [max(tied, key=lambda name: terms[name])]  # max keeps the first of equals
+        found = tied[:1]
     return found
+
+
+def _distinct_terms(topic: Topic, text: str) -> int:
+    return len({match.group(0).lower() for match in topic.strong.finditer(text)})

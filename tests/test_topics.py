@@ -39,3 +39,14 @@ def test_best_topic_when_none_reaches_the_threshold() -> None:
     scores = topic_scores(title, text, TAXONOMY)
     assert scores and max(scores.values()) < TAXONOMY.min_score
     assert tag(title, text, TAXONOMY) == [max(scores, key=lambda k: scores[k])]
+
+
+def test_a_tie_goes_to_the_topic_with_more_distinct_terms() -> None:
+    # One sentence: a job scam and confinement (crime) against the foreign ministry (diplomacy),
+    # each scoring one sentence; the crime story must not fall to taxonomy order.
+    title = "캄보디아서 한국인 12명 구출"
+    text = "캄보디아에서 취업사기 조직에 감금됐던 한국인 12명이 구출됐다고 외교부가 23일 밝혔다."
+    taxonomy = load_taxonomy()
+    scores = topic_scores(title, text, taxonomy)
+    assert scores["scams-crime"] == scores["diplomacy"] < taxonomy.min_score
+    assert tag(title, text, taxonomy) == ["scams-crime"]

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from digest.health import DEFAULT_LIMITS, HealthLimits, WindowHealth, window_health
 from digest.store import ArticleRow, Edition, Outlet
-from digest.textnorm import TITLE_LIMIT, display_text, web_link
+from digest.textnorm import TITLE_LIMIT, clip, display_text, web_link
 from digest.urls import reader_link
 
 TOP_STORIES = 5
@@ -321,7 +321,4 @@ def lead_of(text: str, sentences: int = 3, limit: int = 360) -> str:
         if len(lead) + 1 + len(part) > limit:
             break
         lead = f"{lead} {part}"
-    if len(lead) <= limit:
-        return lead
-    cut_at = lead[:limit].rfind(" ")
-    return (lead[:cut_at] if cut_at > limit // 2 else lead[:limit]).rstrip(" ,;:") + "…"
+    return clip(lead, limit)

@@ -16,6 +16,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
 
+from digest.textnorm import clip
+
 # 7-bit transfer encodings (quoted-printable or base64): any server takes them, no 8BITMIME needed.
 POLICY = policy.default.clone(cte_type="7bit")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
@@ -48,10 +50,7 @@ def subject(edition_key: str, stories: int, headline: str = "") -> str:
     line = f"Cambodia–Korea digest {header_safe(edition_key, 32)}: {stories} {noun}"
     headline = header_safe(headline, 300)
     if headline:
-        if len(headline) > 80:
-            cut = headline[:80].rfind(" ")
-            headline = headline[: cut if cut > 40 else 80].rstrip(" ,;:") + "…"
-        line += f" — {headline}"
+        line += f" — {clip(headline, 80)}"
     return line
 
 

@@ -16,6 +16,7 @@ import css_inline
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 
 from digest.edition import EditionView, Story
+from digest.textnorm import clip
 
 TOPIC_LABELS = {
     "diplomacy": "Diplomacy",
@@ -76,6 +77,7 @@ def environment() -> Environment:
     env.filters["topic"] = lambda t: TOPIC_LABELS.get(t, t.replace("-", " ").capitalize())
     env.filters["lang"] = lambda code: LANG_LABELS.get(code, (code or "?").upper())
     env.filters["language"] = lambda code: LANG_NAMES.get(code, code or "unknown")
+    env.filters["clip"] = clip
     env.filters["date"] = _date
     env.filters["datetime"] = _datetime
     return env

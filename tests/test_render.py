@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from email import policy
 from pathlib import Path
@@ -19,6 +20,7 @@ from digest.mail import compose, header_safe
 from digest.publish import write_edition
 from digest.render import render, render_mail
 from digest.store import make_sessionmaker
+from digest.textnorm import clip
 from tests.weekdata import ARTICLES, NOW, make_config, populate
 
 TZ = ZoneInfo("Asia/Phnom_Penh")
@@ -103,6 +105,27 @@ def test_headers_never_carry_raw_line_breaks() -> None:
     raw = make().as_string()
     assert "\nBcc:" not in raw
     assert make()["Message-ID"] == make()["Message-ID"]
+
+
+# A Khmer title with no spaces, as Khmer is written: cutting it by code points can leave a coeng
+# (U+17D2) or a vowel sign without its consonant.
+KHMER_RUN = "កិច្ចព្រមព្រៀងពាណិជ្ជកម្មសេរីរវាងកម្ពុជានិងសាធារណរដ្ឋកូរ៉េ" * 4
+
+
+def test_khmer_titles_and_leads_are_never_cut_inside_a_syllable() -> None:
+    for limit in range(10, len(KHMER_RUN)):
+        short = clip(KHMER_RUN, limit)
+        kept = short.removesuffix("…")
+        assert len(kept) <= limit and KHMER_RUN.startswith(kept)
+        assert kept[-1] != "\u17d2" and not unicodedata.category(KHMER_RUN[len(kept)]).startswith(
+            "M"
+        )
+    member = _item(KHMER_RUN, "Post Khmer", "km", 1)
+    lead = _item("Ministers meet", "Khmer Times")
+    lead.lead = KHMER_RUN  # a lead in a language without spaces, longer than a text line
+    html, text = render(_view([Story(lead, [member])]), generated=NOW)
+    assert f"“{clip(KHMER_RUN, 90)}”" in html and f"“{clip(KHMER_RUN, 90)}”" in text
+    assert f"  {KHMER_RUN}\n" in text  # the text part wraps at spaces only, never inside a word
 
 
 def _long_week(n: int) -> EditionView:

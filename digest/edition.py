@@ -89,6 +89,11 @@ class EditionView:
         return sum(self.by_lang.values())
 
     @property
+    def through(self) -> datetime:
+        """The end to print: an ad-hoc window ends at the start of the day after its last day."""
+        return self.until - timedelta(microseconds=1) if self.adhoc else self.until
+
+    @property
     def coverage_max(self) -> int:
         return max((w.count for w in self.coverage), default=0)
 

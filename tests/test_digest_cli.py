@@ -60,6 +60,7 @@ def test_adhoc_window(workspace: Path) -> None:
     assert "preview of 2026-11-19_2026-11-20, 4 stories" in out
     page = Path(out.strip().splitlines()[1]).read_text(encoding="utf-8")
     assert "Special edition" in page and "New direct flights link Incheon" in page
+    assert "from 19 Nov 2026 · to 20 Nov 2026" in page  # --until's day, not the day after
     assert "Korean university opens Khmer studies" in page  # stored 20 Nov, 19:30 local
     assert "sign upgraded trade pact" not in page and "health ministers" not in page
     assert _counts(workspace) == (1, 0)  # only last week's sent edition, as before

@@ -23,6 +23,7 @@ from digest.urls import reader_link
 
 TOP_STORIES = 5
 COVERAGE_WEEKS = 10
+DAY = timedelta(days=1)
 
 
 @dataclass
@@ -52,7 +53,8 @@ class Story:
 
 @dataclass
 class WeekCount:
-    """Relevant articles published in one ISO week (local time), for the coverage bars."""
+    """Relevant articles published in one ISO week (local time), for the coverage bars; `current`
+    marks the weeks the edition covers."""
 
     start: date
     count: int
@@ -241,20 +243,29 @@ def view_of(
         failed_outlets=health.failed,
         quiet_outlets=health.quiet,
         flagged_outlets=health.flagged,
-        coverage=coverage(session, until, tz),
+        coverage=coverage(session, until, tz, since=since),
     )
 
 
 def coverage(
-    session: Session, until: datetime, tz: ZoneInfo, weeks: int = COVERAGE_WEEKS
+    session: Session,
+    until: datetime,
+    tz: ZoneInfo,
+    weeks: int = COVERAGE_WEEKS,
+    since: datetime | None = None,
 ) -> list[WeekCount]:
-    """Relevant articles per local ISO week for the `weeks` weeks ending with the week of `until`.
+    """Relevant articles per local ISO week for the `weeks` weeks ending with the edition's last
+    full day; the weeks the edition spans by a day or more are marked current.
 
-    An article counts in the week it was published (the week it was stored if its date is unknown),
-    so a first crawl's backfill still draws the weeks before it.
+    An edition cut on a Monday morning reports on the week before: its chart ends there, not on a
+    near-empty bar for the hours of Monday. An article counts in the week it was published (the
+    week it was stored if its date is unknown), so a first crawl's backfill still draws the weeks
+    before it.
     """
-    local_until = until.astimezone(tz).date()
-    last_monday = local_until - timedelta(days=local_until.weekday())
+    last_day = (until - DAY).astimezone(tz).date()
+    if since is not None:
+        last_day = max(last_day, since.astimezone(tz).date())
+    last_monday = last_day - timedelta(days=last_day.weekday())
     first_monday = last_monday - timedelta(weeks=weeks - 1)
     start = datetime.combine(first_monday, time(0), tz)
     rows = session.execute(
@@ -272,7 +283,17 @@ def coverage(
         if first_monday <= monday <= last_monday:
             counts[monday] += 1
     mondays = [first_monday + timedelta(weeks=i) for i in range(weeks)]
-    return [WeekCount(m, counts[m], m == last_monday) for m in mondays]
+    return [
+        WeekCount(m, counts[m], m == last_monday or _spans(m, since, until, tz)) for m in mondays
+    ]
+
+
+def _spans(monday: date, since: datetime | None, until: datetime, tz: ZoneInfo) -> bool:
+    """Does the window [since, until) cover a day or more of the week starting `monday`?"""
+    if since is None:  # a first edition reaches back to the start: only its last week is its own
+        return False
+    start = datetime.combine(monday, time(0), tz)
+    return min(start + timedelta(weeks=1), until) - max(start, since) >= DAY
 
 
 def _by_count(kv: tuple[str, int]) -> tuple[int, str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -11,6 +11,7 @@ from digest.edition import (
     EditionView,
     adhoc,
     build,
+    coverage,
     cut,
     draft,
     edition_key,
@@ -137,17 +138,36 @@ def test_coverage_bars_count_by_week_of_publication(tmp_path: Path) -> None:
     with store(config) as session:
         _, view = build(session, NOW, config.timezone)
     weeks = {w.key: w.count for w in view.coverage}
-    assert len(view.coverage) == 10 and view.coverage[-1].current
-    assert view.coverage[-1].key == "2026-W48"
+    # Cut on Monday 07:30, the edition reports on W47: the chart ends there, W47 marked as its own,
+    # not on the few hours of W48.
+    assert len(view.coverage) == 10 and view.coverage[-1].key == "2026-W47"
+    assert [w.key for w in view.coverage if w.current] == ["2026-W47"]
     # 11 of the window's articles were published in W47; the backfilled one counts in W43, the
     # one sent last week in W46; the one stored after the cut is not counted at all.
     assert weeks == {
-        **{f"2026-W{n}": 0 for n in range(39, 49)},
+        **{f"2026-W{n}": 0 for n in range(38, 48)},
         "2026-W43": 1,
         "2026-W46": 1,
         "2026-W47": 11,
     }
     assert view.coverage_max == 11
+
+
+def test_coverage_marks_every_week_an_edition_spans(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    tz = config.timezone
+    with store(config) as session:
+        # Friday 08:00 to Friday 08:00 spans two weeks by days: both are the edition's.
+        friday = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
+        weekly = coverage(session, friday, tz, since=friday - timedelta(days=7))
+        # A missed week: three weeks, each by a day or more.
+        missed = coverage(session, NOW, tz, since=PREVIOUS_CUTOFF - timedelta(days=9))
+        # A first edition reaches back to the start: only its last week is marked.
+        first = coverage(session, NOW, tz)
+    assert [w.key for w in weekly if w.current] == ["2026-W46", "2026-W47"]
+    assert weekly[-1].key == "2026-W47" and weekly[-1].count == 8  # stored by Friday 08:00
+    assert [w.key for w in missed if w.current] == ["2026-W45", "2026-W46", "2026-W47"]
+    assert [w.key for w in first if w.current] == ["2026-W47"]
 
 
 def test_draft_and_adhoc_record_nothing(tmp_path: Path) -> None:

@@ -82,12 +82,12 @@ def one_round(workers: int, args: argparse.Namespace, tmp: Path) -> tuple[float,
         config = tmp / "ckmon.toml"
         config.write_text(
             '[crawl]\nallow_private_addresses = true\nsources_file = "sources.toml"\n'
-            f'[store]\nurl = "{store}"\n[redis]\nurl = "{args.redis}"\n'
             '[scrapy]\nDOWNLOAD_DELAY = 0\nAUTOTHROTTLE_ENABLED = false\nLOG_LEVEL = "WARNING"\n',
             encoding="utf-8",
         )
         env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-        env["CKMON_CONFIG"] = str(config)
+        # The URLs may carry passwords, which ckmon reads only from the environment.
+        env.update(CKMON_CONFIG=str(config), CKMON_DATABASE_URL=store, CKMON_REDIS_URL=args.redis)
         marks: dict[str, float] = {}
         done = threading.Event()
         watcher = threading.Thread(target=watch, args=(requested, paths, marks, done))

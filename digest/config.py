@@ -7,6 +7,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digest.errors import ConfigError
@@ -141,9 +142,9 @@ def _build(data: dict[str, Any], base: Path, source_path: Path | None) -> Config
         ) from exc
 
     db_default = f"sqlite:///{base / 'data' / 'ckmon.sqlite'}"
-    database_url = os.environ.get("CKMON_DATABASE_URL") or _get(
-        store, "url", str, db_default, f"{where} [store]"
-    )
+    store_url = _get(store, "url", str, db_default, f"{where} [store]")
+    _refuse_password(store_url, f"{where} [store]", "CKMON_DATABASE_URL")
+    database_url = os.environ.get("CKMON_DATABASE_URL") or store_url
 
     transport = _get(mail, "transport", str, "outbox", f"{where} [mail]")
     if transport not in ("outbox", "smtp"):
@@ -186,7 +187,9 @@ def _build(data: dict[str, Any], base: Path, source_path: Path | None) -> Config
         rule_files[section] = base / name if name else None
         if name and not rule_files[section].is_file():
             raise ConfigError(f"{where} [{section}]: '{key}' file not found: {rule_files[section]}")
-    redis_url = os.environ.get("CKMON_REDIS_URL") or _get(redis, "url", str, "", f"{where} [redis]")
+    file_redis_url = _get(redis, "url", str, "", f"{where} [redis]")
+    _refuse_password(file_redis_url, f"{where} [redis]", "CKMON_REDIS_URL")
+    redis_url = os.environ.get("CKMON_REDIS_URL") or file_redis_url
     if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError(f"{where} [redis]: 'url' must be redis://, rediss:// or unix://")
 
@@ -241,6 +244,20 @@ def _build(data: dict[str, Any], base: Path, source_path: Path | None) -> Config
         redis_url=redis_url,
         redis_persist=_get(redis, "persist", bool, True, f"{where} [redis]"),
     )
+
+
+def _refuse_password(url: str, where: str, variable: str) -> None:
+    """A password written into a URL in the file is refused: secrets come from the environment."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password or parse_qs(parts.query).get("password")
+    except ValueError:  # not a URL this check can read; the driver reports it when connecting
+        return
+    if password:
+        raise ConfigError(
+            f"{where}: 'url' holds a password; put the whole URL in ${variable} instead "
+            "(secrets are read only from the environment)"
+        )
 
 
 def _check_crontab(expr: str, tz: ZoneInfo, where: str) -> None:

@@ -34,6 +34,36 @@ def test_password_only_from_environment(tmp_path: Path, monkeypatch: pytest.Monk
     assert "s3cret" not in repr(load_config(path))
 
 
+@pytest.mark.parametrize(
+    ("table", "url", "variable"),
+    [
+        ("store", "postgresql+psycopg://ckmon:hunter2@db.internal/ckmon", "CKMON_DATABASE_URL"),
+        (
+            "store",
+            "postgresql+psycopg://ckmon@db.internal/ckmon?password=hunter2",
+            "CKMON_DATABASE_URL",
+        ),
+        ("redis", "redis://:hunter2@queue.internal:6379/0", "CKMON_REDIS_URL"),
+    ],
+)
+def test_url_passwords_only_from_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, table: str, url: str, variable: str
+) -> None:
+    monkeypatch.delenv("CKMON_DATABASE_URL", raising=False)
+    monkeypatch.delenv("CKMON_REDIS_URL", raising=False)
+    path = tmp_path / "ckmon.toml"
+    path.write_text(f'[{table}]\nurl = "{url}"\n')
+    with pytest.raises(ConfigError, match=rf"ckmon.toml \[{table}\]: .*\${variable}") as err:
+        load_config(path)
+    assert "hunter2" not in str(err.value)
+    # Without the password the file's URL is taken; the environment's URL carries the secret.
+    path.write_text(f'[{table}]\nurl = "{url.replace(":hunter2", "").split("?")[0]}"\n')
+    assert "hunter2" not in repr(load_config(path))
+    monkeypatch.setenv(variable, url)
+    chosen = load_config(path)
+    assert (chosen.database_url if table == "store" else chosen.redis_url) == url
+
+
 def test_bad_values_name_file_and_key(tmp_path: Path) -> None:
     path = tmp_path / "ckmon.toml"
     path.write_text('[digest]\ntimezone = "Mars/Olympus"\n')

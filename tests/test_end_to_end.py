@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import email
+import json
+import os
 import sqlite3
+import subprocess
+import sys
 from email import policy
 from pathlib import Path
 
 from tests.conftest import ckmon, write_workspace
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _sources(base: str) -> str:
@@ -53,6 +59,47 @@ def test_crawl_then_digest(tmp_path: Path, site: tuple[str, list[str]]) -> None:
     assert "2 stories" in msg["Subject"]
 
 
+def _scrapy_crawl(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`scrapy crawl` as a user types it in the project folder, with ckmon.toml named by env."""
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    env["CKMON_CONFIG"] = str(config)
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_scrapy_crawl_exports_the_new_relevant_articles(
+    tmp_path: Path, site: tuple[str, list[str]]
+) -> None:
+    base, _ = site
+    config = write_workspace(tmp_path, _sources(base))
+    out = tmp_path / "out.jsonl"
+
+    ran = _scrapy_crawl(config, "gazette", "-a", "since=2026-01-01", "-O", str(out))
+
+    assert ran.returncode == 0, ran.stderr
+    items = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert sorted(item["title"] for item in items) == [
+        "Seoul and Phnom Penh open talks on wider FTA",
+        "캄보디아 근로자 고용허가제 입국 확대",
+    ]
+    for item in items:
+        assert item["relevant"] is True and item["score"] > 0
+        assert item["topics"] and isinstance(item["cluster"], int)
+        assert "utm_" not in item["canonical_url"]
+    db = sqlite3.connect(tmp_path / "data" / "ckmon.sqlite")
+    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 3  # every one is stored
+
+    again = _scrapy_crawl(config, "gazette", "-a", "since=2026-01-01", "-O", str(out))
+    assert again.returncode == 0, again.stderr
+    assert out.read_text(encoding="utf-8") == ""  # -O overwrites; nothing new this time
+
+
 def test_unreachable_outlet_is_reported(tmp_path: Path) -> None:
     # Port 9 on loopback: nothing listens, the connection is refused at once.
     config = write_workspace(
@@ -67,6 +114,14 @@ def test_unreachable_outlet_is_reported(tmp_path: Path) -> None:
     assert ran.returncode == 4, ran.stdout + ran.stderr
     assert "deadsite: FAILED" in ran.stderr
     assert "no outlet could be reached" in ran.stderr
+    lines = ran.stderr.strip().splitlines()
+    # the run's one-line summary ends the output
+    assert lines[-1].startswith("run: failed; 1 outlets, 1 failed"), ran.stderr
     assert "digest: edition" in ran.stdout  # a fresh store still gets its first edition
     page = next((tmp_path / "archive").glob("ckmon-*.html")).read_text(encoding="utf-8")
     assert "Dead Site" in page and "could not be reached" in page
+    (eml,) = (tmp_path / "outbox").glob("ckmon-*.eml")
+    mail = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
+    for kind in ("plain", "html"):
+        part = mail.get_body((kind,)).get_content()
+        assert "Dead Site" in part and "could not be reached" in part

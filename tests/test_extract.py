@@ -41,10 +41,12 @@ def test_broken_markup_does_not_raise() -> None:
 def test_recorded_yonhap_page(shared: Path) -> None:
     folder = shared / "fixtures" / "yonhap-en"
     expected = json.loads((folder / "yna_co_kr.metadata.json").read_text(encoding="utf-8"))
-    url = "https://en.yna.co.kr/view/AEN20190820002300325?section=nk/nk"
-    article = extract_article((folder / "yna_co_kr.html").read_bytes(), url)
-    assert article.title.startswith("N. Korea slams S. Korea for joint military drill")
-    assert article.published == datetime(2019, 8, 20, 0, 31, 1, tzinfo=UTC)
-    assert article.canonical_url == "https://en.yna.co.kr/view/AEN20190820002300325"
-    assert "SEOUL, Aug. 20 (Yonhap)" in article.text
-    assert expected  # the ground truth file is readable
+    article = extract_article((folder / "yna_co_kr.html").read_bytes(), expected["url"])
+    # checked against the fixture's own ground truth
+    assert article.title == expected["title"]
+    assert article.published == datetime.fromisoformat(expected["publish_date"])
+    assert article.canonical_url == expected["canonical_link"]
+    assert article.lang == expected["language"]
+    first_paragraph = expected["text"].split("\n")[0]
+    assert first_paragraph.startswith("SEOUL, Aug. 20 (Yonhap) --")
+    assert article.text.split("\n")[0] == first_paragraph

@@ -18,9 +18,10 @@ from tests.conftest import write_workspace
 ARTICLES = 30
 
 
-def _start_worker(config: Path) -> subprocess.Popen[str]:
+def _start_worker(config: Path, store_url: str, redis_url: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-    env["CKMON_CONFIG"] = str(config)
+    # The URLs may carry passwords, which ckmon reads only from the environment.
+    env.update(CKMON_CONFIG=str(config), CKMON_DATABASE_URL=store_url, CKMON_REDIS_URL=redis_url)
     return subprocess.Popen(
         [sys.executable, "-m", "digest", "crawl"],
         cwd=config.parent,
@@ -42,17 +43,12 @@ def test_two_workers_store_every_article_once(
             f'[numbered]\ntitle = "Numbered"\nlang = "en"\nhome = "{base}/"\n'
             f'kind = "feed"\nfeeds = ["{base}/feed.xml"]\n',
         )
-        config.write_text(
-            config.read_text(encoding="utf-8")
-            + f'\n[store]\nurl = "{store_url}"\n\n[redis]\nurl = "{redis_url}"\n',
-            encoding="utf-8",
-        )
-        workers = [_start_worker(config) for _ in range(2)]
+        workers = [_start_worker(config, store_url, redis_url) for _ in range(2)]
         outputs = [worker.communicate(timeout=180) for worker in workers]
         first_run = Counter(requested)
         # The next run (same day): the feed is read again, only the new article is fetched.
         paths_then = write_numbered_site(tmp_path / "site", ARTICLES + 1)
-        again = _start_worker(config)
+        again = _start_worker(config, store_url, redis_url)
         again_out, again_err = again.communicate(timeout=180)
         next_run = Counter(requested) - first_run
     for worker, (out, err) in zip(workers, outputs, strict=True):

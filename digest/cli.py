@@ -22,6 +22,7 @@ import click
 
 from digest.config import Config, load_config
 from digest.errors import CkmonError, DeliveryError
+from digest.logs import install_stderr_handler
 
 EXIT_PARTIAL = 3
 EXIT_ALL_FAILED = 4
@@ -486,9 +487,7 @@ def explain(ctx: click.Context, ref: str, as_json: bool) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    install_stderr_handler()
     logging.getLogger("scrapy").setLevel(logging.INFO)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # digest.migrate says what it did
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import sys
 from logging.handlers import RotatingFileHandler
@@ -9,6 +10,55 @@ from logging.handlers import RotatingFileHandler
 from digest.config import Config
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+# Exceptions that mean "the site could not be reached": Twisted's connection and DNS errors and
+# the HTTP client's lost responses, whatever Scrapy wraps them in.
+_TRANSPORT_MODULES = ("twisted.internet.error", "twisted.web._newclient", "twisted.names.error")
+
+
+def is_transport_noise(record: logging.LogRecord) -> bool:
+    """A Scrapy line about a site that could not be reached (DNS, refused, timed out, retries
+    given up). ckmon reports each such outlet itself, in one line, so these only repeat it."""
+    if not record.name.startswith("scrapy."):
+        return False
+    if record.name == "scrapy.downloadermiddlewares.retry":
+        return True
+    seen = 0
+    exc = record.exc_info[1] if record.exc_info else None
+    while exc is not None and seen < 10:
+        if isinstance(exc, (ConnectionError, TimeoutError)) or any(
+            cls.__module__.startswith(_TRANSPORT_MODULES) for cls in type(exc).__mro__
+        ):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
+class StderrFormatter(logging.Formatter):
+    """The usual format, without the traceback of a transport failure: an unreachable site is a
+    fact about the network, not a bug, and 28 offline outlets made thousands of traceback lines."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.exc_info and is_transport_noise(record):
+            record = copy.copy(record)  # other handlers (the log file) keep the traceback
+            record.exc_info = None
+            record.exc_text = None
+        return super().format(record)
+
+
+class QuietFilter(logging.Filter):
+    """--quiet: errors only, and not Scrapy's repetitions of an outlet failure ckmon reports."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.ERROR and not is_transport_noise(record)
+
+
+def install_stderr_handler() -> None:
+    """The process's stderr handler, at INFO, before any command runs."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(StderrFormatter(FORMAT))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
 
 
 def configure_logging(config: Config, *, quiet: bool) -> None:
@@ -25,11 +75,12 @@ def configure_logging(config: Config, *, quiet: bool) -> None:
     ]
     if not streams:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter(FORMAT))
+        handler.setFormatter(StderrFormatter(FORMAT))
         root.addHandler(handler)
         streams = [handler]
     for handler in streams:
-        handler.setLevel(logging.ERROR if quiet else logging.NOTSET)
+        if quiet and not any(isinstance(f, QuietFilter) for f in handler.filters):
+            handler.addFilter(QuietFilter())
     if config.log_file is not None:
         config.log_file.parent.mkdir(parents=True, exist_ok=True)
         handler = RotatingFileHandler(

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import func
 from sqlalchemy.orm import Session
 
-from digest.store import FetchState
+from digest.store import FetchState, dialect_insert
 
 
 def conditional_headers(
@@ -32,13 +33,29 @@ def conditional_headers(
 def remember(
     session: Session, url: str, *, etag: str, last_modified: str, full: bool, now: datetime
 ) -> None:
-    """Store the validators of a 200 answer; `full` when it answered an unconditional request."""
-    state = session.get(FetchState, url)
-    if state is None:
-        state = FetchState(url=url, etag="", last_modified="")
-        session.add(state)
-    state.etag = etag[:512]
-    state.last_modified = last_modified[:128]
-    if full or state.last_full_fetch_at is None:
-        state.last_full_fetch_at = now
+    """Store the validators of a 200 answer; `full` when it answered an unconditional request.
+
+    An upsert: several crawl workers read the same feed and save its validators as they finish.
+    """
+    insert = dialect_insert(session)(FetchState).values(
+        url=url, etag=etag[:512], last_modified=last_modified[:128], last_full_fetch_at=now
+    )
+    # A 200 to a conditional request keeps the full-fetch clock, unless it never started.
+    full_fetch_at = (
+        insert.excluded.last_full_fetch_at
+        if full
+        else func.coalesce(FetchState.last_full_fetch_at, insert.excluded.last_full_fetch_at)
+    )
+    upsert = insert.on_conflict_do_update(
+        index_elements=[FetchState.url],
+        set_={
+            "etag": insert.excluded.etag,
+            "last_modified": insert.excluded.last_modified,
+            "last_full_fetch_at": full_fetch_at,
+        },
+    )
+    # RETURNING refreshes a row this session has loaded already, so it reads the saved values.
+    session.scalars(
+        upsert.returning(FetchState), execution_options={"populate_existing": True}
+    ).one()
     session.commit()

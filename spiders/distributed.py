@@ -7,10 +7,12 @@ requested by another. The queue persists between runs, so an interrupted crawl r
 
 from __future__ import annotations
 
+import uuid
 import warnings
 from datetime import UTC, datetime
 
 from scrapy import Request
+from scrapy.crawler import Crawler
 from scrapy.exceptions import ScrapyDeprecationWarning
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
@@ -50,9 +52,20 @@ def apply_redis(settings: BaseSettings, config: Config, today: datetime | None =
 
 
 class RefetchStartRequests(BaseSpiderMiddleware):
-    """Feeds and other start URLs are fetched on every run, never dropped by the shared filter."""
+    """Feeds and other start URLs are fetched on every run by every worker, never dropped by the
+    shared filter.
+
+    Each worker marks its start requests as its own: the shared queue is a Redis sorted set, which
+    keeps two identical entries once, so two workers starting together would otherwise read a feed
+    once between them.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.worker = uuid.uuid4().hex[:12]
 
     def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
-        if response is None and not request.dont_filter:
-            return request.replace(dont_filter=True)
+        if response is None:
+            meta = {**request.meta, "ckmon_worker": self.worker}
+            return request.replace(dont_filter=True, meta=meta)
         return request

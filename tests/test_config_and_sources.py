@@ -9,6 +9,7 @@ import pytest
 from digest.config import load_config
 from digest.errors import ConfigError
 from digest.sources import load_sources
+from digest.store import create_store_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,6 +22,22 @@ def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert config.outbox == tmp_path.resolve() / "outbox"
     assert config.timezone.key == "Asia/Phnom_Penh"
     assert config.transport == "outbox"
+
+
+def test_database_url_from_the_file_or_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CKMON_DATABASE_URL", raising=False)
+    path = tmp_path / "ckmon.toml"
+    path.write_text('[store]\nurl = "postgresql+psycopg://ckmon@db.internal/ckmon"\n')
+    assert load_config(path).database_url == "postgresql+psycopg://ckmon@db.internal/ckmon"
+    monkeypatch.setenv("CKMON_DATABASE_URL", "postgresql+psycopg://ckmon@other.internal/ckmon")
+    assert load_config(path).database_url == "postgresql+psycopg://ckmon@other.internal/ckmon"
+
+
+def test_a_database_other_than_sqlite_or_postgresql_is_refused() -> None:
+    with pytest.raises(ConfigError, match="SQLite or PostgreSQL, not 'mysql'"):
+        create_store_engine("mysql://ckmon@db.internal/ckmon")
 
 
 def test_password_only_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
@@ -16,6 +20,8 @@ from digest.publish import Published
 from digest.publish_once import publish_due_locked
 from digest.store import Delivery, Edition, create_store_engine, make_engine, make_sessionmaker
 from tests.conftest import run_together
+from tests.smtpserver import PASSWORD, USER, Recorder, free_port, self_signed, smtp_server
+from tests.weekdata import make_config
 
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # Monday 08:00 in Phnom Penh: the edition is due
 
@@ -97,3 +103,43 @@ def test_two_schedulers_due_at_once_make_one_edition_sent_once(
     # A third scheduler an hour later finds the week's edition sent.
     with make_sessionmaker(store_url)() as session:
         assert publish_due_locked(session, config, T0 + timedelta(hours=1)) is None
+
+
+def test_two_scheduler_processes_send_the_edition_once(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two `ckmon digest --send` processes started together on one store, mailing through a real
+    SMTP server: one edition, and each recipient gets one message."""
+    cert, port, recorder = self_signed(tmp_path), free_port(), Recorder()
+    monkeypatch.setenv("CKMON_SMTP_PASSWORD", PASSWORD)  # the children inherit it
+    make_config(
+        tmp_path,
+        f'transport = "smtp"\n\n[smtp]\nhost = "127.0.0.1"\nport = {port}\n'
+        f'username = "{USER}"\ncafile = "{cert[0]}"\ntimeout = 5\n\n[store]\nurl = "{store_url}"\n',
+        to=("desk@example.org", "editor@example.org"),
+    )
+    make_sessionmaker(store_url)  # the schema, before the race
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    env["CKMON_CONFIG"] = str(tmp_path / "ckmon.toml")
+    with smtp_server(recorder, port, cert):
+        schedulers = [
+            subprocess.Popen(
+                [sys.executable, "-m", "digest", "digest", "--send"],
+                cwd=tmp_path,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        outputs = [scheduler.communicate(timeout=120) for scheduler in schedulers]
+    for scheduler, (out, err) in zip(schedulers, outputs, strict=True):
+        assert scheduler.returncode == 0, out + err[-3000:]
+    assert sorted("nothing due" in out for out, _ in outputs) == [False, True], outputs
+    recipients = sorted(rcpt for message in recorder.received for rcpt in message.rcpt_tos)
+    assert recipients == ["desk@example.org", "editor@example.org"]  # one message each
+    with make_sessionmaker(store_url)() as session:
+        assert session.scalar(select(func.count()).select_from(Edition)) == 1
+        deliveries = session.scalars(select(Delivery)).all()
+    assert all(d.status == "sent" and d.attempts == 1 for d in deliveries), deliveries

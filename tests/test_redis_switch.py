@@ -6,11 +6,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import redis
+from scrapy import Request, Spider
 from scrapy.settings import Settings
+from scrapy.utils.test import get_crawler
+from scrapy_redis.queue import PriorityQueue
 
 from digest.config import load_config
 from digest.errors import ConfigError
-from spiders.distributed import apply_redis
+from spiders.distributed import RefetchStartRequests, apply_redis
 
 
 @pytest.fixture(autouse=True)
@@ -57,3 +61,19 @@ def test_redis_url_must_be_a_redis_url(tmp_path: Path) -> None:
     (tmp_path / "ckmon.toml").write_text('[redis]\nurl = "localhost:6379"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"\[redis\]: 'url'"):
         load_config(cwd=tmp_path)
+
+
+def test_two_workers_start_requests_are_both_queued(redis_url: str) -> None:
+    """Two workers asking for one feed put two entries in the shared queue (a Redis sorted set
+    keeps identical entries once): each worker reads the feed, none is left without work."""
+    spider = Spider(name="gazette")
+    client = redis.Redis.from_url(redis_url)
+    queue = PriorityQueue(client, spider, "ckmon:%(spider)s:requests")
+    feed = Request("http://127.0.0.1:8000/feed.rss", meta={"ckmon_discovery": True})
+    for _ in range(2):  # each worker process has its own middleware
+        queue.push(RefetchStartRequests(get_crawler()).get_processed_request(feed, None))
+    assert len(queue) == 2
+    first, second = queue.pop(), queue.pop()
+    assert first.url == second.url == feed.url and first.dont_filter and second.dont_filter
+    assert first.meta["ckmon_discovery"] is True
+    client.close()

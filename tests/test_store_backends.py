@@ -9,9 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
 from digest.article import Article
+from digest.fetchstate import remember
 from digest.ingest import Analyzer, ingest
 from digest.store import (
     ArticleRow,
+    FetchState,
     Outlet,
     create_store_engine,
     get_outlet,
@@ -152,3 +154,30 @@ def test_copies_ingested_at_once_by_two_workers_share_a_cluster(store_url: str) 
     run_together(2, worker)
     for clusters in results.values():
         assert len(clusters) == 2 and clusters[0] is not None and clusters[0] == clusters[1]
+
+
+def test_workers_saving_one_feeds_validators_at_once_keep_one_row(store_url: str) -> None:
+    """Two workers read the same feed and save its validators as their crawls end: an upsert."""
+    make_sessionmaker(store_url)  # schema first, so both workers start on an equal footing
+    url = "https://gazette.example/feed.rss"
+
+    def worker(index: int, start: threading.Barrier) -> None:
+        engine = create_store_engine(store_url)
+        for n in range(5):
+            start.wait()
+            with sessionmaker(engine)() as session:
+                remember(
+                    session,
+                    f"{url}?round={n}",
+                    etag=f'"w{index}"',
+                    last_modified="",
+                    full=True,
+                    now=NOW,
+                )
+        engine.dispose()
+
+    run_together(2, worker)
+    with make_sessionmaker(store_url)() as session:
+        rows = session.scalars(select(FetchState)).all()
+    assert sorted(row.url for row in rows) == sorted(f"{url}?round={n}" for n in range(5))
+    assert all(row.etag in ('"w0"', '"w1"') and row.last_full_fetch_at == NOW for row in rows)

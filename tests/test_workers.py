@@ -1,8 +1,9 @@
-"""Several crawl workers over one site, sharing a scrapy-redis queue: every article stored once."""
+"""Several crawl workers sharing a scrapy-redis queue: every article stored once, every spider kind."""
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from collections import Counter
@@ -14,16 +15,24 @@ from sqlalchemy import select
 from digest.localsite import serve, write_numbered_site
 from digest.store import ArticleRow, CrawlRun, make_sessionmaker
 from tests.conftest import write_workspace
+from tests.crawlsite import serve_sites
+from tests.test_crawl_end_to_end import EXPECTED, workspace
 
 ARTICLES = 30
 
 
-def _start_worker(config: Path, store_url: str, redis_url: str) -> subprocess.Popen[str]:
+def _start_worker(
+    config: Path, *args: str, store_url: str | None = None, redis_url: str | None = None
+) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    env["CKMON_CONFIG"] = str(config)
     # The URLs may carry passwords, which ckmon reads only from the environment.
-    env.update(CKMON_CONFIG=str(config), CKMON_DATABASE_URL=store_url, CKMON_REDIS_URL=redis_url)
+    if store_url:
+        env["CKMON_DATABASE_URL"] = store_url
+    if redis_url:
+        env["CKMON_REDIS_URL"] = redis_url
     return subprocess.Popen(
-        [sys.executable, "-m", "digest", "crawl"],
+        [sys.executable, "-m", "digest", "crawl", *args],
         cwd=config.parent,
         env=env,
         stdout=subprocess.PIPE,
@@ -43,12 +52,14 @@ def test_two_workers_store_every_article_once(
             f'[numbered]\ntitle = "Numbered"\nlang = "en"\nhome = "{base}/"\n'
             f'kind = "feed"\nfeeds = ["{base}/feed.xml"]\n',
         )
-        workers = [_start_worker(config, store_url, redis_url) for _ in range(2)]
+        workers = [
+            _start_worker(config, store_url=store_url, redis_url=redis_url) for _ in range(2)
+        ]
         outputs = [worker.communicate(timeout=180) for worker in workers]
         first_run = Counter(requested)
         # The next run (same day): the feed is read again, only the new article is fetched.
         paths_then = write_numbered_site(tmp_path / "site", ARTICLES + 1)
-        again = _start_worker(config, store_url, redis_url)
+        again = _start_worker(config, store_url=store_url, redis_url=redis_url)
         again_out, again_err = again.communicate(timeout=180)
         next_run = Counter(requested) - first_run
     for worker, (out, err) in zip(workers, outputs, strict=True):
@@ -72,4 +83,38 @@ def test_two_workers_store_every_article_once(
     (dupefilter,) = client.keys("ckmon:numbered:dupefilter:*")
     assert client.scard(dupefilter) == ARTICLES + 1  # persisted between runs
     assert client.zcard("ckmon:numbered:requests") == 0  # the shared queue was worked off
+    client.close()
+
+
+def test_every_spider_kind_runs_unchanged_on_the_shared_queue(
+    tmp_path: Path, redis_url: str
+) -> None:
+    """The five sample outlets (feed, sitemap index, listing, Google News, GDELT), crawled by two
+    workers at once through scrapy-redis: their requests survive the trip through Redis (callbacks,
+    errbacks, meta), and each article is fetched once and stored once."""
+    with serve_sites() as (base, log):
+        config = workspace(tmp_path, base, "shared")
+        workers = [
+            _start_worker(config, "--since", "2026-01-01", redis_url=redis_url) for _ in range(2)
+        ]
+        outputs = [worker.communicate(timeout=180) for worker in workers]
+        asked = Counter(p.split("?")[0] for p in log.paths())
+    for worker, (out, err) in zip(workers, outputs, strict=True):
+        assert worker.returncode == 0, out + err[-3000:]
+        for outlet in ("gazette", "herald", "khmerdaily", "gnews_test", "gdelt_test"):
+            assert f"{outlet}: ok" in out, out + err[-3000:]
+
+    db = config.parent / "data" / "ckmon.sqlite"
+    with sqlite3.connect(db) as conn:
+        urls = [url for (url,) in conn.execute("SELECT canonical_url FROM articles")]
+    assert sorted("/" + url.split("/", 3)[3] for url in urls) == sorted(EXPECTED)
+    assert all(asked[path] == 1 for path in EXPECTED), asked  # one shared duplicate filter
+    assert asked["/herald/news-sitemap.xml"] == 1  # a child sitemap is shared work too
+    assert asked["/gazette/feed.rss"] == 2  # start URLs: read by each worker
+
+    client = redis.Redis.from_url(redis_url)
+    for outlet in ("gazette", "herald", "khmerdaily", "gnews_test", "gdelt_test"):
+        (dupefilter,) = client.keys(f"ckmon:{outlet}:dupefilter:*")
+        assert client.scard(dupefilter) > 0  # its requests went through the shared filter
+        assert client.zcard(f"ckmon:{outlet}:requests") == 0  # and its queue was worked off
     client.close()

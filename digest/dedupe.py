@@ -13,6 +13,10 @@ columns (not used by the bands, so unbiased), then on all of them. Only the surv
 fetched (`texts`, e.g. from the database) for the exact check, so the index keeps per article a
 signature, a shingle count and its LSH entries, never the text. Shingles are hashed with CRC-32
 (C speed, deterministic across processes) rather than datasketch's default SHA-1.
+
+Translations share no characters with their original; when the caller gives languages (and dates),
+a story in another language that quotes the same figures in the same order joins the original's
+cluster (`digest.figures`).
 """
 
 from __future__ import annotations
@@ -23,10 +27,13 @@ import unicodedata
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
+
+from digest.figures import FigureIndex
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 MIN_CHARS = 80  # below this a text is too short to call a near-duplicate
@@ -127,6 +134,7 @@ class Deduper:
         self._screen = np.zeros((0, SCREEN_COLUMNS), dtype=np.uint32)
         self._sizes = np.zeros(0, dtype=np.int64)
         self._last: tuple[str, set[str], MinHash | None] | None = None  # `match`, `add`: once
+        self.figures = FigureIndex()  # stories by the figures they quote, for translations
 
     def __len__(self) -> int:
         return len(self._row)
@@ -146,10 +154,19 @@ class Deduper:
             self._last = (text, shingles, m)
         return self._last[1], self._last[2]
 
-    def add(self, article_id: int, cluster_id: int, text: str) -> None:
+    def add(
+        self,
+        article_id: int,
+        cluster_id: int,
+        text: str,
+        lang: str = "",
+        published: datetime | None = None,
+    ) -> None:
+        """Index an article; with its language (and date) it can also be found by a translation."""
         self.cluster_of[article_id] = cluster_id
         if article_id in self._row:
             return
+        self.figures.add(article_id, text[:KEEP_CHARS], lang, published)
         shingles, m = self._sketch(text)
         if m is None:
             return
@@ -175,10 +192,20 @@ class Deduper:
         self._sizes = more(self._sizes)
         self._ids = more(self._ids)
 
-    def match(self, text: str, texts: TextLookup | None = None) -> int | None:
-        """The cluster of the most similar indexed article that passes the exact check, or None."""
+    def match(
+        self,
+        text: str,
+        texts: TextLookup | None = None,
+        lang: str = "",
+        published: datetime | None = None,
+    ) -> int | None:
+        """The cluster of the most similar indexed article that passes the exact check, else (given
+        the language) of a story this one translates or is translated by, or None."""
         found = self.best_match(text, texts)
-        return self.cluster_of[found[0]] if found else None
+        if found:
+            return self.cluster_of[found[0]]
+        original = self.figures.match(text[:KEEP_CHARS], lang, published) if lang else None
+        return self.cluster_of[original] if original is not None else None
 
     def _plausible(self, rows: np.ndarray, m: MinHash, size: int) -> np.ndarray:
         """The candidate rows whose signatures do not rule out a match (module docstring)."""

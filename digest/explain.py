@@ -55,6 +55,8 @@ def explain(
     for other, outlet in members:
         jac, contained = similarity(mine, shingle_set(f"{other.title}\n{other.text}"))
         reason = "itself" if other.id == row.id else "near copy"
+        if reason == "near copy" and other.lang and row.lang and other.lang != row.lang:
+            reason = "translation (same figures)"  # linked by digest.figures, not by characters
         if other.id != row.id and other.content_hash and other.content_hash == row.content_hash:
             reason = "same text"
         cluster.append(

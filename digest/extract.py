@@ -7,7 +7,8 @@ Order of trust, field by field:
   extraction fails on that site), else trafilatura in precision mode, falling back to its default
   mode when precision mode throws most of the text away;
 - published: declared stamp → selector → htmldate → Korean/Khmer stamps in date-like elements →
-  the feed or sitemap date the caller passes; `date_source` records which one won.
+  the feed or sitemap date the caller passes; `date_source` records which one won;
+- updated: declared stamp → selector → a stamp the page labels as the update ("수정", "Updated").
 """
 
 from __future__ import annotations
@@ -29,7 +30,15 @@ from soupsieve import SelectorSyntaxError
 from trafilatura.utils import decode_file
 
 from digest.article import Article
-from digest.dates import ZONE_BY_LANG, find_dates, parse_date, parse_iso, plausible, zone_for
+from digest.dates import (
+    ZONE_BY_LANG,
+    find_dates,
+    fold_digits,
+    parse_date,
+    parse_iso,
+    plausible,
+    zone_for,
+)
 from digest.structured import Declared, read_declared
 from digest.textnorm import normalize
 from digest.urls import canonical_url
@@ -44,6 +53,26 @@ _PUBLISHED_LABEL = re.compile(
     r"(?:written|published|posted|first published|입력|등록|기사입력|게재|ចុះផ្សាយ|ផ្សាយ)\s*(?:on|at)?\s*[:：]?\s*",
     re.I,
 )
+# A stamp after its label, up to the year and an optional time ("Feb 18, 2020", "2025.10.15 09:00"):
+# what follows in the same element (scripts, other labels) would confuse the date parser.
+_STAMP = re.compile(
+    r".{0,30}?(?<!\d)(?:19|20)\d{2}(?!\d)(?:[^\d\n]{0,3}\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AP]M)?)?",
+    re.I,
+)
+_UPDATED_LABEL = re.compile(
+    # Not inside a Latin or Hangul word: 수정 is also a given name (김수정); 기사수정 and 최종수정 are
+    # labels of their own. Khmer, written without spaces, may run into a label.
+    r"(?<![A-Za-z가-힣])(?:last updated|last modified|updated|modified|최종\s*수정|기사수정|수정|업데이트|កែប្រែ"
+    r"|កែសម្រួល)\s*(?:on|at)?\s*[:：]?\s*",
+    re.I,
+)
+# Byline noise after a name: date labels, stamps, e-mail addresses; Korean role words after it.
+_AUTHOR_TAIL = re.compile(
+    r"(?:^|\s+)(?:입력|등록|수정|기사입력|승인|업데이트|posted|published|updated)\b.*$"
+    r"|\s*(?:\d{4}\s*[.\-/년]|\S+@\S+).*$",
+    re.I | re.S,
+)
+_KO_ROLE = re.compile(r"\s*(?:선임|수석|전문)?(?:기자|특파원|객원기자)$")
 SELECTOR_NAMES = {
     "title": "title",
     "body": "body",
@@ -82,7 +111,8 @@ def extract_article(
             made.append(BeautifulSoup(text_html, "lxml"))
         return made[0]
 
-    declared = read_declared(_parse(text_html))
+    tree = _parse(text_html)
+    declared = read_declared(tree)
     picked = _by_selectors(soup(), selectors) if selectors else {}
     doc = _trafilatura(text_html, url, metadata=_needs_metadata(declared, picked))
 
@@ -106,7 +136,7 @@ def extract_article(
         lead=lead,
         authors=authors,
         published=published,
-        updated=_updated(declared, picked, zone_for(lang, url)),
+        updated=_updated(declared, picked, tree, zone_for(lang, url), lang, now),
         date_source=source,
         image=declared.image or (doc.image if doc and doc.image else ""),
         lang=lang,
@@ -290,19 +320,54 @@ def _dateish(tag: Tag) -> bool:
     return bool(marks and _DATEISH.search(marks))
 
 
-def _updated(declared: Declared, picked: dict[str, str], tz: ZoneInfo | None) -> datetime | None:
+def _updated(
+    declared: Declared,
+    picked: dict[str, str],
+    tree: lxml.html.HtmlElement | None,
+    tz: ZoneInfo | None,
+    lang: str,
+    now: datetime | None,
+) -> datetime | None:
+    """The declared update stamp, else one the page labels as the update ("수정 2025.10.15 09:00")."""
     value = declared.updated or picked.get("updated", "")
-    return (parse_iso(value, tz) or parse_date(value, default_tz=tz)) if value else None
+    if value:
+        return parse_iso(value, tz) or parse_date(value, default_tz=tz)
+    if tree is None:
+        return None
+    for node in tree.iter():
+        if not isinstance(node.tag, str) or node.tag in ("script", "style", "html", "body"):
+            continue
+        marks = f"{node.get('class') or ''} {node.get('id') or ''}"
+        if not _DATEISH.search(marks):
+            continue
+        text = " ".join(node.text_content().split())[:300]
+        for label in _UPDATED_LABEL.finditer(text):
+            after = fold_digits(text[label.end() : label.end() + 60])
+            stamps = find_dates(after, lang, tz)  # numeric, Korean and Khmer forms
+            stamp = None if stamps else _STAMP.match(after)  # "Feb 18, 2020": dateparser
+            when = stamps[0] if stamps else parse_date(stamp.group(), lang, tz) if stamp else None
+            if plausible(when, now):
+                return when
+    return None
 
 
 def _authors(
     picked: dict[str, str], declared: Declared, doc: trafilatura.settings.Document | None
 ) -> list[str]:
     if picked.get("authors"):
-        return [a.strip() for a in re.split(r"[,;/]| and ", picked["authors"]) if a.strip()]
-    if declared.authors:
-        return declared.authors
-    return [a.strip() for a in (doc.author or "").split(";") if a.strip()] if doc else []
+        names = re.split(r"[,;/]| and ", picked["authors"])
+    elif declared.authors:
+        names = declared.authors
+    else:
+        names = (doc.author or "").split(";") if doc else []
+    return [name for name in (_author_name(n) for n in names) if name]
+
+
+def _author_name(text: str) -> str:
+    """A byline reduced to the name: Korean bylines run on into labels and stamps ("홍길동 기자 입력
+    2025.10.14"), and name the role after the name (기자: reporter)."""
+    name = _AUTHOR_TAIL.sub("", " ".join(text.split()))
+    return _KO_ROLE.sub("", name).strip()
 
 
 def _by_selectors(soup: BeautifulSoup, selectors: dict[str, str]) -> dict[str, str]:

@@ -63,15 +63,22 @@ class Analyzer:
         """
         self._session = session
         query = select(
-            ArticleRow.id, ArticleRow.cluster_id, ArticleRow.title, ArticleRow.text
+            ArticleRow.id,
+            ArticleRow.cluster_id,
+            ArticleRow.title,
+            ArticleRow.text,
+            ArticleRow.lang,
+            ArticleRow.published_at,
         ).where(ArticleRow.id > self.max_id)
         if self.max_id == 0:
             query = query.where(
                 ArticleRow.first_seen_at >= (now or utcnow()) - timedelta(days=days)
             )
         rows = session.execute(query.order_by(ArticleRow.id))
-        for article_id, cluster_id, title, text in rows:
-            self.deduper.add(article_id, cluster_id or article_id, f"{title}\n{text}")
+        for article_id, cluster_id, title, text, lang, published in rows:
+            self.deduper.add(
+                article_id, cluster_id or article_id, f"{title}\n{text}", lang or "", published
+            )
             self.max_id = max(self.max_id, article_id)
 
     def _stored_texts(self, ids: list[int]) -> dict[int, str]:
@@ -121,7 +128,9 @@ def ingest(
         )
     if cluster_id is None:
         analyzer.refresh(session, now=now)
-        cluster_id = analyzer.deduper.match(_dedupe_text(article))
+        cluster_id = analyzer.deduper.match(
+            _dedupe_text(article), lang=article.lang, published=article.published
+        )
     outlet_name = article.outlet or "unknown"
     known = analyzer.outlets.get(outlet_name)
     if known is not None and known[:2] == (outlet_title, article.lang):

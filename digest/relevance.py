@@ -5,7 +5,8 @@ Both countries must be present in a meaningful way. The text is read sentence by
   per sentence, with diminishing returns (a long list is still one mention);
 - a mention inside a list of other countries ("China, Japan, South Korea and Cambodia") barely
   counts: export tables, arrivals by nationality and ASEAN+3 communiqués name everyone;
-- North Korea, the Korean Peninsula and similar phrases are blanked before South Korea is looked for;
+- North Korea, the Korean Peninsula and similar phrases are blanked before South Korea is looked for
+  (the evidence lists them as masked);
 - both countries in one sentence (not as list items) is strong evidence of a relation;
 - on pages about a multilateral meeting (ASEAN, G20, ...), Cambodia as the venue ("in Phnom Penh")
   is not a Cambodian angle.
@@ -191,11 +192,8 @@ def score(
         body_parts = parts
     else:
         lead_parts, body_parts = sentences(lead), sentences(text)
-    zones = {
-        "title": [_mask(s, rules.north_korea) for s in sentences(normalize(title))],
-        "lead": [_mask(s, rules.north_korea) for s in lead_parts],
-        "body": [_mask(s, rules.north_korea) for s in body_parts],
-    }
+    raw = {"title": sentences(normalize(title)), "lead": lead_parts, "body": body_parts}
+    zones = {zone: [_mask(s, rules.north_korea) for s in parts] for zone, parts in raw.items()}
     head = " ".join(zones["title"] + zones["lead"])
     multilateral = bool(rules.multilateral and rules.multilateral.search(head))
     mentions = _mentions(zones, rules, multilateral)
@@ -225,6 +223,13 @@ def score(
                     if kind != "plain":
                         item["as"] = kind
                     evidence.append(item)
+    if rules.north_korea is not None:  # say what was set aside: "why not?" often ends here
+        for zone, parts in raw.items():
+            masked = sorted({m.group() for p in parts for m in rules.north_korea.finditer(p)})
+            if masked:
+                evidence.append(
+                    {"country": "not_south_korea", "where": zone, "terms": masked, "as": "masked"}
+                )
     shared = sorted(
         {m.sentence for m in mentions if m.country == "cambodia" and m.kind == "plain"}
         & {m.sentence for m in mentions if m.country == "korea" and m.kind == "plain"}

@@ -5,6 +5,10 @@ Each topic lists `terms` (specific: "migrant workers", "고용허가제") and op
 or 0.5 for a weak one, times the zone weight (title 2, lead 1, body 0.5; the body adds at most
 `body_cap`). Every topic reaching `min_score` applies, so a specific term in the title is enough,
 while a weak term needs support elsewhere.
+
+Where terms of two topics overlap, the longer one claims the words: "Korean language test" is
+labour migration, not also the "Korean language" of education; "development cooperation" is aid,
+not also the "cooperation" of diplomacy.
 """
 
 from __future__ import annotations
@@ -73,21 +77,40 @@ def topic_scores(title: str, text: str, taxonomy: Taxonomy, *, lead: str = "") -
     else:
         lead_parts = sentences(lead)
     zones = {"title": sentences(normalize(title)), "lead": lead_parts, "body": parts}
+    points = {name: dict.fromkeys(zones, 0.0) for name in taxonomy.topics}
+    for zone, zone_parts in zones.items():
+        for sentence in zone_parts:
+            for name, value in _sentence_points(sentence, taxonomy).items():
+                points[name][zone] += value
     scores: dict[str, float] = {}
-    for name, topic in taxonomy.topics.items():
+    for name, by_zone in points.items():
         total = 0.0
-        for zone, zone_parts in zones.items():
-            points = 0.0
-            for sentence in zone_parts:
-                if topic.strong.search(sentence):
-                    points += 1.0
-                elif topic.weak is not None and topic.weak.search(sentence):
-                    points += 0.5
-            points *= ZONE_WEIGHT[zone]
-            total += min(points, taxonomy.body_cap) if zone == "body" else min(points, 4.0)
+        for zone, value in by_zone.items():
+            value *= ZONE_WEIGHT[zone]
+            total += min(value, taxonomy.body_cap) if zone == "body" else min(value, 4.0)
         if total:
             scores[name] = round(total, 2)
     return scores
+
+
+def _sentence_points(sentence: str, taxonomy: Taxonomy) -> dict[str, float]:
+    """Per topic: 1 for a specific term in the sentence, else 0.5 for a weak one.
+
+    A match lying inside a longer match of another topic does not count (module docstring)."""
+    hits: list[tuple[str, float, int, int]] = []  # topic, points, start, end
+    for name, topic in taxonomy.topics.items():
+        for pattern, value in ((topic.strong, 1.0), (topic.weak, 0.5)):
+            if pattern is not None:
+                hits.extend((name, value, m.start(), m.end()) for m in pattern.finditer(sentence))
+    found: dict[str, float] = {}
+    for name, value, start, end in hits:
+        claimed = any(
+            other != name and s <= start and end <= e and e - s > end - start
+            for other, _, s, e in hits
+        )
+        if not claimed:
+            found[name] = max(found.get(name, 0.0), value)
+    return found
 
 
 def tag(title: str, text: str, taxonomy: Taxonomy, *, lead: str = "") -> list[str]:

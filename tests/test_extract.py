@@ -50,3 +50,33 @@ def test_recorded_yonhap_page(shared: Path) -> None:
     first_paragraph = expected["text"].split("\n")[0]
     assert first_paragraph.startswith("SEOUL, Aug. 20 (Yonhap) --")
     assert article.text.split("\n")[0] == first_paragraph
+
+
+BYLINE_PAGE = """<!doctype html><html lang="ko"><head><meta charset="utf-8">
+<title>한-캄 노동 협력 확대</title></head><body><article><h1>한-캄 노동 협력 확대</h1>
+<div class="byline">김수정 기자 입력 2025.10.14 15:30 수정 2025.10.15 09:00</div>
+<p>한국 정부와 캄보디아 정부는 14일 서울에서 고용허가제에 따른 노동자 송출을 확대하기로 합의했다.
+양국 장관은 이날 계절근로자 제도 개선 방안도 논의했다고 노동부가 밝혔다.</p>
+<p>캄보디아에서 한국으로 오는 노동자는 매년 늘고 있으며 현재 약 5만 명이 한국에서 일하고 있다.
+정부는 노동자 보호를 위한 상담 창구도 프놈펜에 새로 열 계획이라고 덧붙였다.</p>
+</article></body></html>"""
+
+
+def test_korean_byline_gives_name_published_and_updated() -> None:
+    article = extract_article(BYLINE_PAGE, "https://news.example.kr/a/1")
+    assert article.published == datetime(2025, 10, 14, 6, 30, tzinfo=UTC)  # 15:30 in Seoul
+    assert article.updated == datetime(2025, 10, 15, 0, 0, tzinfo=UTC)  # the 수정 stamp
+    assert article.authors == ["김수정"]  # no label, stamp or role; 수정 inside a name stays
+
+
+def test_labelled_update_stamp_in_english() -> None:
+    html = (
+        "<html><head><title>Cambodia and Korea sign deal</title></head><body><article>"
+        "<h1>Cambodia and Korea sign deal</h1>"
+        '<p class="date">Published: Dec 20, 2022 Last Modified: Dec 22, 2022 '
+        "<script>var x = 1;</script></p>"
+        + "<p>Cambodia and South Korea signed a labour agreement in Phnom Penh on Tuesday.</p>" * 3
+        + "</article></body></html>"
+    )
+    article = extract_article(html, "https://news.example.com/deal")
+    assert article.updated == datetime(2022, 12, 22, tzinfo=UTC)

@@ -144,3 +144,16 @@ def test_rule_file_errors_name_the_table(tmp_path) -> None:  # type: ignore[no-u
     bad.write_text('[cambodia]\nen = "Cambodia"\n[korea]\nen = ["Korea"]\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"\[cambodia\]"):
         load_rules(bad)
+
+
+def test_masked_north_korea_terms_are_in_the_evidence() -> None:
+    verdict = score(
+        "캄보디아 총리, 북한 대사 접견",
+        "훈마넷 총리는 프놈펜에서 평양에서 온 북한 대사를 만났다. 한반도 정세도 논의했다.",
+        RULES,
+    )
+    assert not verdict.relevant
+    masked = [e for e in verdict.evidence if e.get("as") == "masked"]
+    assert {t for e in masked for t in e["terms"]} == {"북한", "평양", "한반도"}
+    assert all(e["country"] == "not_south_korea" for e in masked)
+    assert not any(e["country"] == "korea" for e in verdict.evidence)

@@ -50,3 +50,27 @@ def test_a_tie_goes_to_the_topic_with_more_distinct_terms() -> None:
     scores = topic_scores(title, text, taxonomy)
     assert scores["scams-crime"] == scores["diplomacy"] < taxonomy.min_score
     assert tag(title, text, taxonomy) == ["scams-crime"]
+
+
+def test_a_longer_term_of_another_topic_claims_the_words() -> None:
+    # "Korean language test" (labour) contains "Korean language" (education); the agency's name
+    # contains "Cooperation" (a weak diplomacy term): neither shorter match may count.
+    title = "Cambodians sit the Korean language test for jobs in Korea"
+    text = (
+        "About 20,000 Cambodians sat the Korean language test on Sunday. "
+        "The Korea International Cooperation Agency paid for the exam halls."
+    )
+    scores = topic_scores(title, text, TAXONOMY)
+    assert scores["labour-migration"] >= TAXONOMY.min_score
+    assert "education-culture" not in scores
+    assert "diplomacy" not in scores
+    assert "aid-development" in scores
+    # the same words outside the longer term still count for their own topic
+    alone = topic_scores("Korean language classes open in Phnom Penh", "", TAXONOMY)
+    assert alone["education-culture"] >= TAXONOMY.min_score
+
+
+def test_korean_travel_advisory_words_are_tourism() -> None:
+    for title in ("외교부, 캄보디아 일부 지역 여행금지 발령", "정부, 프놈펜 여행자제 권고"):
+        assert "tourism-transport" in tag(title, "", TAXONOMY), title
+    assert "tourism-transport" in tag("Seoul imposes travel ban on Bokor", "", TAXONOMY)

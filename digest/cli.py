@@ -356,7 +356,8 @@ def sources(ctx: click.Context) -> None:
 
     click.echo(
         f"{'outlet':<17}{'lang':<5}{'kind':<8}{'scope':<10}{'last run':<17}{'status':<7}"
-        f"{'last new':<17}{'req':>5}{'304':>5}{'new':>5}{'xfail':>6}{'err':>5}  flags"
+        f"{'last new':<17}{'req':>5}{'304':>5}{'new':>5}{'xfail':>6}{'err':>5}{'seen':>5}{'ref':>5}"
+        "  flags"
     )
     for h in report:
         scope = "bilateral" if registry[h.name].bilateral else "general"
@@ -364,7 +365,8 @@ def sources(ctx: click.Context) -> None:
         click.echo(
             f"{h.name:<17}{h.lang:<5}{h.kind:<8}{scope:<10}{when(h.last_run_at):<17}"
             f"{h.last_status or '-':<7}{when(h.last_new_article_at):<17}{h.requests:>5}"
-            f"{h.not_modified:>5}{h.articles_new:>5}{h.extract_failed:>6}{h.errors:>5}  "
+            f"{h.not_modified:>5}{h.articles_new:>5}{h.extract_failed:>6}{h.errors:>5}"
+            f"{h.skipped_seen:>5}{h.refused:>5}  "
             f"{'; '.join(flags)}"
         )
     click.echo(f"{len(registry)} outlets, {sum(1 for h in report if h.flags)} flagged")

@@ -85,6 +85,13 @@ def _print_report(report: Any, quiet: bool = False) -> int:
 @click.argument("outlets", nargs=-1)
 @click.option("--since", metavar="YYYY-MM-DD", help="Skip feed entries older than this day.")
 @click.option(
+    "-a",
+    "spider_args",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A spider argument, as with `scrapy crawl`: -a since=YYYY-MM-DD is --since.",
+)
+@click.option(
     "--replay",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Answer every request from this WARC archive (offline; unknown URLs get 404).",
@@ -99,12 +106,22 @@ def crawl(
     ctx: click.Context,
     outlets: tuple[str, ...],
     since: str | None,
+    spider_args: tuple[str, ...],
     replay: Path | None,
     record: Path | None,
 ) -> None:
     """Crawl OUTLETS (default: every enabled outlet) into the store."""
     from digest.crawl import run_crawl
 
+    for arg in spider_args:
+        name, _, value = arg.partition("=")
+        if name.strip() != "since" or not value.strip():
+            raise click.BadParameter(
+                f"{arg!r}: the only spider argument is since=YYYY-MM-DD", param_hint="-a"
+            )
+        if since and since != value.strip():
+            raise click.UsageError("--since and -a since= disagree: give one of them")
+        since = value.strip()
     if since:
         try:
             datetime.strptime(since, "%Y-%m-%d")

@@ -127,7 +127,7 @@ def test_crawl_twice_then_replay(tmp_path: Path) -> None:
     archive = tmp_path / "run.warc.gz"
     with serve_sites(pause=0.05) as (base, log):
         live = workspace(tmp_path, base, "live")
-        first = ckmon(live, "crawl", "--since", "2026-01-01", "--record", str(archive))
+        first = ckmon(live, "crawl", "-a", "since=2026-01-01", "--record", str(archive))
         out = first.stdout + first.stderr
         assert first.returncode == 0, out
         for outlet in ("gazette", "herald", "khmerdaily", "gnews_test", "gdelt_test"):

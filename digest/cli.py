@@ -86,6 +86,13 @@ def _print_report(report: Any, quiet: bool = False) -> int:
 @click.argument("outlets", nargs=-1)
 @click.option("--since", metavar="YYYY-MM-DD", help="Skip feed entries older than this day.")
 @click.option(
+    "-a",
+    "spider_args",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A spider argument, as with `scrapy crawl`: -a since=YYYY-MM-DD is --since.",
+)
+@click.option(
     "--replay",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Answer every request from this WARC archive (offline; unknown URLs get 404).",
@@ -100,12 +107,22 @@ def crawl(
     ctx: click.Context,
     outlets: tuple[str, ...],
     since: str | None,
+    spider_args: tuple[str, ...],
     replay: Path | None,
     record: Path | None,
 ) -> None:
     """Crawl OUTLETS (default: every enabled outlet) into the store."""
     from digest.crawl import run_crawl
 
+    for arg in spider_args:
+        name, _, value = arg.partition("=")
+        if name.strip() != "since" or not value.strip():
+            raise click.BadParameter(
+                f"{arg!r}: the only spider argument is since=YYYY-MM-DD", param_hint="-a"
+            )
+        if since and since != value.strip():
+            raise click.UsageError("--since and -a since= disagree: give one of them")
+        since = value.strip()
     if since:
         try:
             datetime.strptime(since, "%Y-%m-%d")
@@ -357,7 +374,8 @@ def sources(ctx: click.Context) -> None:
 
     click.echo(
         f"{'outlet':<17}{'lang':<5}{'kind':<8}{'scope':<10}{'last run':<17}{'status':<7}"
-        f"{'last new':<17}{'req':>5}{'304':>5}{'new':>5}{'xfail':>6}{'err':>5}  flags"
+        f"{'last new':<17}{'req':>5}{'304':>5}{'new':>5}{'xfail':>6}{'err':>5}{'seen':>5}{'ref':>5}"
+        "  flags"
     )
     for h in report:
         scope = "bilateral" if registry[h.name].bilateral else "general"
@@ -365,7 +383,8 @@ def sources(ctx: click.Context) -> None:
         click.echo(
             f"{h.name:<17}{h.lang:<5}{h.kind:<8}{scope:<10}{when(h.last_run_at):<17}"
             f"{h.last_status or '-':<7}{when(h.last_new_article_at):<17}{h.requests:>5}"
-            f"{h.not_modified:>5}{h.articles_new:>5}{h.extract_failed:>6}{h.errors:>5}  "
+            f"{h.not_modified:>5}{h.articles_new:>5}{h.extract_failed:>6}{h.errors:>5}"
+            f"{h.skipped_seen:>5}{h.refused:>5}  "
             f"{'; '.join(flags)}"
         )
     click.echo(f"{len(registry)} outlets, {sum(1 for h in report if h.flags)} flagged")

@@ -1,7 +1,8 @@
 """Downloader middlewares: thin wrappers over plain functions in `digest/`.
 
 Order (request side): address guard 40 → seen-URL skip 45 → robots.txt 100 → … → retry 550 →
-conditional GET 800 → WARC recorder 955 → WARC replay 960 (answers instead of the network).
+conditional GET 800 → WARC recorder 955 → WARC replay 960 (answers instead of the network) →
+host gate 970 (last before the network).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import threads
+from twisted.internet.defer import DeferredSemaphore
 from twisted.internet.task import deferLater
 
 from digest import warc
@@ -277,3 +280,61 @@ class WarcReplayMiddleware:
             request=request,
             flags=["replayed"],
         )
+
+
+class _Gate:
+    def __init__(self, tokens: int, delay: float) -> None:
+        self.semaphore = DeferredSemaphore(tokens)
+        self.delay = delay
+        self.last_start = float("-inf")  # reactor seconds
+
+
+# Per host, shared by every crawler of the process (one crawler per outlet).
+_GATES: dict[str, _Gate] = {}
+
+
+class HostGateMiddleware:
+    """One request at a time per host (`CONCURRENT_REQUESTS_PER_DOMAIN`), `DOWNLOAD_DELAY` apart,
+    across every outlet's crawler in this process.
+
+    Scrapy applies both limits per crawler only, and each outlet is its own crawler: outlets that
+    share a host (AKP in two languages, the Google News searches, GDELT) and aggregators that lead
+    to a listed outlet's site would otherwise reach one server several at a time. Last before the
+    network, so a replayed answer never waits and the hold covers only the transfer.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.tokens = max(1, crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 1))
+        self.delay = max(0.0, crawler.settings.getfloat("DOWNLOAD_DELAY", 0.0))
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> HostGateMiddleware:
+        return cls(crawler)
+
+    async def process_request(self, request: Request) -> None:
+        from twisted.internet import reactor
+
+        host = urlparse_cached(request).hostname or ""
+        gate = _GATES.setdefault(host, _Gate(self.tokens, self.delay))
+        await maybe_deferred_to_future(gate.semaphore.acquire())
+        try:
+            wait = gate.last_start + gate.delay - reactor.seconds()  # type: ignore[attr-defined]
+            if wait > 0:
+                await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))
+            gate.last_start = reactor.seconds()  # type: ignore[attr-defined]
+        except BaseException:
+            gate.semaphore.release()
+            raise
+        request.meta["ckmon_gate"] = host  # a string: retried requests may be serialized
+
+    def _release(self, request: Request) -> None:
+        host = request.meta.pop("ckmon_gate", None)
+        if host is not None:
+            _GATES[host].semaphore.release()
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        self._release(request)
+        return response
+
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        self._release(request)

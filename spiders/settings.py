@@ -42,6 +42,7 @@ DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.ConditionalGetMiddleware": 800,
     "spiders.middlewares.WarcRecorderMiddleware": 955,
     "spiders.middlewares.WarcReplayMiddleware": 960,
+    "spiders.middlewares.HostGateMiddleware": 970,  # per host across all outlets' crawlers
 }
 
 # ckmon's own crawl settings (defaults; ckmon.toml's [scrapy] table or -s override them)

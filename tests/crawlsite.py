@@ -1,10 +1,11 @@
 """A loopback server for crawl tests: several outlets' feeds, sitemaps and pages under tests/sites,
-with what real servers do: ETag/Last-Modified and 304, gzip, redirects, 429 with Retry-After.
+with what real servers do: ETag/Last-Modified and 304, gzip, redirects, 429 with Retry-After, 503.
 
 Placeholders in files: `{BASE}` (this server), `{GNEWS:/path}` (a Google News article link that
 carries this server's /path, as old-style Google News RSS links carry the publisher's URL).
 Special paths: /bomb.html and /herald/bomb-sitemap.xml.gz (gzip bombs), /go/<path> (302 to http://localhost:<port>/<path>),
-/gdelt/api (429 with Retry-After: 1 on the first request).
+/gdelt/api (429 with Retry-After: 1 on the first request), /asiadesk/edcf-loan.html (503 on the
+first request).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import gzip
 import hashlib
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,14 +37,30 @@ BOMB_SIZE = 32 * 1024 * 1024  # decompressed; a few tens of kB on the wire
 
 @dataclass
 class SiteLog:
-    """What the crawler asked for: (path with query, status answered)."""
+    """What the crawler asked for: (path with query, status answered), when (monotonic seconds,
+    answer sent), with which User-Agent, and the most requests the server was ever answering at once."""
 
     hits: list[tuple[str, int]] = field(default_factory=list)
+    times: list[tuple[str, float]] = field(default_factory=list)
+    agents: set[str] = field(default_factory=set)
+    busy: int = 0
+    most_busy: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, path: str, status: int) -> None:
         with self.lock:
             self.hits.append((path, status))
+            self.times.append((path, time.monotonic()))
+
+    def started(self, agent: str) -> None:
+        with self.lock:
+            self.agents.add(agent)
+            self.busy += 1
+            self.most_busy = max(self.most_busy, self.busy)
+
+    def finished(self) -> None:
+        with self.lock:
+            self.busy -= 1
 
     def paths(self) -> list[str]:
         return [p for p, _ in self.hits]
@@ -50,6 +68,9 @@ class SiteLog:
     def clear(self) -> None:
         with self.lock:
             self.hits.clear()
+            self.times.clear()
+            self.agents.clear()
+            self.most_busy = 0
 
 
 def gnews_link(url: str) -> str:
@@ -60,7 +81,9 @@ def gnews_link(url: str) -> str:
     return f"https://news.google.com/rss/articles/{token}?oc=5"
 
 
-def _handler(root: Path, log: SiteLog, state: dict[str, int]) -> type[BaseHTTPRequestHandler]:
+def _handler(
+    root: Path, log: SiteLog, state: dict[str, int], pause: float
+) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -80,6 +103,14 @@ def _handler(root: Path, log: SiteLog, state: dict[str, int]) -> type[BaseHTTPRe
             self.wfile.write(body)
 
         def do_GET(self) -> None:
+            log.started(self.headers.get("User-Agent", ""))
+            try:
+                time.sleep(pause)  # a server that takes its time: overlapping requests overlap
+                self._answer()
+            finally:
+                log.finished()
+
+        def _answer(self) -> None:
             parts = urlsplit(self.path)
             path = parts.path.lstrip("/")
             if path == "bomb.html":
@@ -100,6 +131,11 @@ def _handler(root: Path, log: SiteLog, state: dict[str, int]) -> type[BaseHTTPRe
                     self._send(429, b"slow down", {"Retry-After": "1"})
                     return
                 path = "gdelt/api.json"
+            if path == "asiadesk/edcf-loan.html":
+                state["edcf"] = state.get("edcf", 0) + 1
+                if state["edcf"] == 1:  # a 5xx without Retry-After: retried after a backoff
+                    self._send(503, b"overloaded", {"Content-Type": "text/plain"})
+                    return
             target = (root / path).resolve()
             if not target.is_file() and target.with_suffix(".rss").is_file():
                 target = target.with_suffix(".rss")
@@ -130,10 +166,11 @@ def _handler(root: Path, log: SiteLog, state: dict[str, int]) -> type[BaseHTTPRe
 
 
 @contextmanager
-def serve_sites(root: Path = SITES) -> Iterator[tuple[str, SiteLog]]:
-    """Serve `root` on 127.0.0.1 at a free port; yields (base URL, request log)."""
+def serve_sites(root: Path = SITES, pause: float = 0.0) -> Iterator[tuple[str, SiteLog]]:
+    """Serve `root` on 127.0.0.1 at a free port, each answer `pause` seconds late; yields
+    (base URL, request log)."""
     log = SiteLog()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(root, log, {}))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(root, log, {}, pause))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -74,6 +74,7 @@ def workspace(tmp: Path, base: str, name: str) -> Path:
 [crawl]
 allow_private_addresses = false
 sources_file = "sources.toml"
+contact_url = "https://example.org/ckmon-test-contact"
 
 [scrapy]
 CKMON_ALLOWED_HOSTS = ["127.0.0.1:{port}"]
@@ -124,9 +125,9 @@ def article_paths(log: SiteLog) -> set[str]:
 
 def test_crawl_twice_then_replay(tmp_path: Path) -> None:
     archive = tmp_path / "run.warc.gz"
-    with serve_sites() as (base, log):
+    with serve_sites(pause=0.05) as (base, log):
         live = workspace(tmp_path, base, "live")
-        first = ckmon(live, "crawl", "--since", "2026-01-01", "--record", str(archive))
+        first = ckmon(live, "crawl", "-a", "since=2026-01-01", "--record", str(archive))
         out = first.stdout + first.stderr
         assert first.returncode == 0, out
         for outlet in ("gazette", "herald", "khmerdaily", "gnews_test", "gdelt_test"):
@@ -168,8 +169,18 @@ def test_crawl_twice_then_replay(tmp_path: Path) -> None:
         assert "/bomb.html" in asked and "bomb.html" not in articles
         assert "article dropped" in out and "bomb.html" in out
         assert "sitemap dropped" in out and "bomb-sitemap.xml.gz" in out
-        # 429 with Retry-After: 1 was waited for, then retried.
-        assert "retrying in 1.0s" in out
+        # 429 with Retry-After: 1 was waited for, then retried; a 503 after the backoff (0.1 s).
+        assert f"HTTP 429 from {base}/gdelt/api" in out and "retrying in 1.0s" in out
+        gdelt = [when for path, when in log.times if path.startswith("/gdelt/api")]
+        assert len(gdelt) == 2 and gdelt[1] - gdelt[0] >= 1.0
+        assert f"HTTP 503 from {base}/asiadesk/edcf-loan.html: retrying in 0.1s" in out
+        assert ("/asiadesk/edcf-loan.html", 503) in log.hits
+        # Politeness: an honest User-Agent with the configured contact, and never two requests at
+        # once to this host, although five outlets (five crawlers) share it.
+        assert log.agents == {
+            "ckmon/0.1 (Cambodia-Korea media monitor; +https://example.org/ckmon-test-contact)"
+        }
+        assert log.most_busy == 1
 
         log.clear()
         second = ckmon(live, "crawl", "--since", "2026-01-01")
@@ -214,6 +225,11 @@ def test_crawl_twice_then_replay(tmp_path: Path) -> None:
         gazette = rows["gazette"]
         assert gazette[1:4] == ["en", "feed", "general"] and gazette[6] == "ok"
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", gazette[7])  # the day of its last new article
+        # The last (full-fetch) run: 0 new, its stored article skipped unasked, 2 links refused.
+        header = table.stdout.splitlines()[0].split()
+        assert header[-8:] == ["req", "304", "new", "xfail", "err", "seen", "ref", "flags"]
+        assert gazette[11:16] == ["0", "0", "0", "1", "2"], gazette
+        assert rows["herald"][14] == "2"  # its two stored articles, not requested again
         assert "5 outlets, 0 flagged" in table.stdout
 
     # The server is gone: the replay answers everything from the archive.

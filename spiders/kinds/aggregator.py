@@ -71,8 +71,9 @@ class GdeltSpider(OutletSpider):
         for article in articles:
             if self.too_old(article.seen):
                 continue
+            # A language GDELT names that is not the outlet's (or not one ckmon reads) is skipped.
             lang = GDELT_LANGUAGE_CODES.get(article.language.lower(), "")
-            if lang and lang != self.source.lang:
+            if article.language and lang != self.source.lang:
                 self.count("entry_other_language")
                 continue
             listed = {

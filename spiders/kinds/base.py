@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from scrapy import Request, Spider
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from digest.extract import extract_article
@@ -117,7 +118,13 @@ class OutletSpider(Spider):
         request = failure.request  # type: ignore[attr-defined]
         if request.meta.get("ckmon_skip"):  # stored already, or refused: counted where decided
             return
-        if failure.check(IgnoreRequest):  # robots.txt, size limits, a compressed bomb
+        status = failure.value.response.status if failure.check(HttpError) else None
+        if status is not None and _transient(status):
+            # 5xx or 429 after the retries: the feed is read whole next run and the page asked again
+            self.count("article_fetch_failed")
+            self.logger.warning("article fetch failed: %s: HTTP %d", request.url, status)
+            return
+        if failure.check(IgnoreRequest):  # robots.txt, size limits, a compressed bomb, 404
             self.count("article_dropped")
             self.logger.warning("article dropped: %s: %s", request.url, failure.getErrorMessage())
             return
@@ -160,3 +167,8 @@ class OutletSpider(Spider):
         article.outlet = self.source.name
         self.count("articles_extracted")
         yield article.to_dict()
+
+
+def _transient(status: int) -> bool:
+    """An answer that may be different next time: a server error or a rate limit."""
+    return status >= 500 or status == 429

@@ -190,6 +190,18 @@ def test_machine_off_over_send_time_sends_on_start(
     assert sent_editions(config) == ["2026-W48", "2026-W49"]
 
 
+def test_machine_off_until_just_before_the_next_send_time_sends_on_start(config: Config) -> None:
+    # Off over Monday 30 Nov 07:00 and back on Monday 7 Dec at 06:00, before that day's send
+    # time: the catch-up digest must send the missed edition, not find "nothing due".
+    history(config, sent_at=at(23, 7), crawled_at=at(29, 18))
+    back = at(7, 6, month=12)
+    assert catch_up(config, back).digest == at(30, 7)
+    assert Jobs(config, lambda: back).digest() is not None
+    assert sent_editions(config) == ["2026-W48", "2026-W50"]
+    assert catch_up(config, back).digest is None
+    assert Jobs(config, lambda: at(7, 7, month=12)).digest() is None  # that week's is sent
+
+
 def test_jobs_are_fixed_coalesced_single_and_graceful(config: Config) -> None:
     with time_machine.travel(at(25, 10)):
         scheduler = build_scheduler(

@@ -88,6 +88,11 @@ def sent_editions(config: Config) -> list[str]:
         )
 
 
+def running_runs(config: Config) -> list[int]:
+    with make_sessionmaker(config.database_url)() as session:
+        return list(session.scalars(select(CrawlRun.id).where(CrawlRun.status == "running")))
+
+
 class Recorder:
     """Collects job events so a test can wait for runs without sleeping blindly."""
 
@@ -260,6 +265,42 @@ def test_hanging_crawl_is_stopped_and_reported(
     # it; on a loaded machine SIGTERM may land before Scrapy is up and end it by itself.
     assert re.search(r"crawl: timeout \(exit -(9|15)\) in \d+ s", caplog.text), caplog.text
     assert time.monotonic() - began < 3 + 5 + 5
+    # The killed child could not close its outlet's run: the scheduler did, as failed.
+    assert not running_runs(config), running_runs(config)
+
+
+def test_stop_kills_a_crawl_that_does_not_stop(
+    config: Config, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # SIGTERM or SIGINT while a download hangs: Scrapy's graceful stop would wait for it, so the
+    # child is killed `kill_grace` seconds later, not at crawl_timeout, and its run is closed.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        base = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        (tmp_path / "sources.toml").write_text(
+            f'[gazette]\ntitle = "T"\nlang = "en"\nhome = "{base}/"\nkind = "feed"\n'
+            f'feeds = ["{base}/feed.xml"]\n',
+            encoding="utf-8",
+        )
+        jobs = Jobs(config, now, kill_grace=2)  # crawl_timeout stays 7200 s
+        caplog.set_level("INFO", logger="ckmon.schedule")
+        outcome: list[str] = []
+        crawling = threading.Thread(target=lambda: outcome.append(jobs.crawl()))
+        crawling.start()
+        hung, _ = silent.accept()  # Scrapy is up, its outlet run opened, its request unanswered
+        with hung:
+            jobs.stop()
+            crawling.join(timeout=60)
+    assert outcome == ["interrupted"]
+    assert "crawl: no exit 2 s after SIGTERM: killing it" in caplog.text
+    assert re.search(r"crawl: interrupted \(exit -9\)", caplog.text), caplog.text
+    assert "crawl: 1 outlet run(s) marked failed: killed by SIGKILL" in caplog.text
+    with make_sessionmaker(config.database_url)() as session:
+        runs = session.scalars(select(CrawlRun)).all()
+    assert [(r.status, r.error) for r in runs] == [
+        ("failed", "killed by SIGKILL before it finished")
+    ]
 
 
 def test_scheduled_crawl_reports_a_failed_outlet_as_an_error(

@@ -176,7 +176,8 @@ def _print_published(published: Any, *, quiet: bool = False) -> int:
     "--send",
     is_flag=True,
     help="Deliver what is due: a pending edition first (only the recipients not yet reached), "
-    "then this week's once its send time has passed. An edition is never sent twice.",
+    "then a new one once a send time has passed since the last (a week missed while the machine "
+    "was off goes out at once). An edition is never sent twice.",
 )
 @click.option(
     "--since",

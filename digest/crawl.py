@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from digest.config import Config
 from digest.errors import ConfigError
@@ -135,3 +135,18 @@ def report_since(
             for name, run in latest.items()
         ]
     )
+
+
+def close_unfinished(config: Config, run_ids: list[int], reason: str) -> int:
+    """Mark as failed those of `run_ids` still "running": their crawl was killed before it could
+    close them, and `ckmon sources` and the digest would otherwise never see the failure."""
+    if not run_ids:
+        return 0
+    with make_sessionmaker(config.database_url)() as session:
+        closed = session.execute(
+            update(CrawlRun)
+            .where(CrawlRun.id.in_(run_ids), CrawlRun.status == "running")
+            .values(status="failed", error=reason, finished_at=utcnow())
+        )
+        session.commit()
+        return closed.rowcount

@@ -127,12 +127,21 @@ def pending_edition(session: Session) -> Edition | None:
     ).first()
 
 
+def last_send_time(now: datetime, tz: ZoneInfo, weekday: int, hhmm: str) -> datetime:
+    """The latest configured send moment at or before `now` (this week's or last week's)."""
+    this_week = send_time_of_week(now, tz, weekday, hhmm)
+    if this_week <= now:
+        return this_week
+    return datetime.combine(this_week.date() - timedelta(days=7), this_week.time(), tz)
+
+
 def is_due(session: Session, now: datetime, tz: ZoneInfo, weekday: int, hhmm: str) -> bool:
-    """On a fresh store at once; afterwards when this week's send time has passed and it is unsent."""
+    """On a fresh store at once; afterwards when a send time passed after the last edition was
+    cut, this week's or a past week's (the machine was off), and no edition was cut this week."""
     previous = last_sent(session)
     if previous is None:
         return True
-    if now < send_time_of_week(now, tz, weekday, hhmm):
+    if previous.until >= last_send_time(now, tz, weekday, hhmm):
         return False
     return previous.key != edition_key(now, tz)
 

@@ -206,7 +206,7 @@ def _send_smtp(
 
 
 def publish_due(session: Session, config: Config, now: datetime) -> Published | None:
-    """Deliver what is due: a pending edition first, then this week's once its send time passed.
+    """Deliver what is due: a pending edition first, then a new one once a send time passed.
 
     Returns the last edition worked on, or None when nothing was due.
     """

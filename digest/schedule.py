@@ -18,9 +18,11 @@ whether an edition is due, so a doubled run sends nothing twice.
 
 Crawls run as `python -m digest crawl` subprocesses (a Twisted reactor cannot restart in one
 process) with a timeout: a crawl still running after `[schedule] crawl_timeout` seconds is sent
-SIGTERM (Scrapy's graceful stop), then SIGKILL, and reported. SIGTERM or SIGINT stops the
-scheduler after the job in progress: the crawl child gets SIGTERM and stores nothing half (each
-article is one transaction), a digest being written is finished, queued jobs are dropped.
+SIGTERM (Scrapy's graceful stop), then SIGKILL, and reported; the outlet runs a killed child left
+open are marked failed, so `ckmon sources` and the digest show them. SIGTERM or SIGINT stops the
+scheduler after the job in progress: the crawl child gets SIGTERM (SIGKILL `KILL_GRACE` later) and
+stores nothing half (each article is one transaction), a digest being written is finished, queued
+jobs are dropped.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import func, select
 
 from digest.config import Config
+from digest.crawl import close_unfinished
 from digest.store import CrawlRun, Edition, make_sessionmaker
 
 log = logging.getLogger("ckmon.schedule")
@@ -61,6 +64,7 @@ DIGEST_GRACE = timedelta(days=6)
 KILL_GRACE = 60.0  # seconds between SIGTERM and SIGKILL for a crawl that overran
 _LOG_LINE = re.compile(r"^\S+ \S+ (DEBUG|INFO|WARNING|ERROR|CRITICAL) ")
 _CLI_ERROR = re.compile(r"^(\S+: FAILED|crawl: |ckmon: error)")
+_RUN_OPENED = re.compile(r"crawl run (\d+) opened for ")  # logged by spiders.extensions
 
 
 def crawl_trigger(config: Config) -> CronTrigger:
@@ -133,6 +137,7 @@ class Jobs:
         self.kill_grace = kill_grace
         self.stopping = threading.Event()
         self._child: subprocess.Popen[str] | None = None
+        self._killer: threading.Timer | None = None
 
     def crawl(self) -> str:
         """Crawl every enabled outlet in a child process; returns ok, partial, failed or timeout."""
@@ -155,9 +160,10 @@ class Jobs:
             pass_fds=(self.lock_fd,) if self.lock_fd is not None else (),
         ) as child:
             self._child = child
+            run_ids: list[int] = []
             relays = [
-                threading.Thread(target=_relay, args=(child.stdout, logging.INFO), daemon=True),
-                threading.Thread(target=_relay, args=(child.stderr, logging.INFO), daemon=True),
+                threading.Thread(target=_relay, args=(stream, run_ids), daemon=True)
+                for stream in (child.stdout, child.stderr)
             ]
             for relay in relays:
                 relay.start()
@@ -174,6 +180,17 @@ class Jobs:
                 for relay in relays:
                     relay.join(timeout=5)
                 self._child = None
+                if self._killer is not None:
+                    self._killer.cancel()
+                    self._killer = None
+        if code < 0:  # killed: the outlets it was crawling could not record how their runs ended
+            why = (
+                f"killed: still running after {self.config.crawl_timeout} s (crawl_timeout)"
+                if outcome == "timeout"
+                else f"killed by {signal.Signals(-code).name} before it finished"
+            )
+            if closed := close_unfinished(self.config, run_ids, why):
+                log.error("crawl: %d outlet run(s) marked failed: %s", closed, why)
         outcome = outcome or {0: "ok", 3: "partial", 4: "failed"}.get(code, f"exit {code}")
         if self.stopping.is_set() and outcome != "ok":
             outcome = "interrupted"
@@ -205,21 +222,36 @@ class Jobs:
         return published
 
     def stop(self) -> None:
-        """Finish or abandon the job in progress cleanly; jobs still queued are skipped."""
+        """Finish or abandon the job in progress cleanly; jobs still queued are skipped.
+
+        A crawl child gets SIGTERM (Scrapy's graceful stop) and SIGKILL `kill_grace` seconds
+        later if it is still running, so a hung download cannot hold the stop until crawl_timeout.
+        """
         self.stopping.set()
         child = self._child
         if child is not None and child.poll() is None:
             child.send_signal(signal.SIGTERM)
+            if self._killer is None:
+                self._killer = threading.Timer(self.kill_grace, self._kill_late, args=(child,))
+                self._killer.daemon = True
+                self._killer.start()
+
+    def _kill_late(self, child: subprocess.Popen[str]) -> None:
+        if child.poll() is None:
+            log.error("crawl: no exit %.0f s after SIGTERM: killing it", self.kill_grace)
+            child.kill()
 
 
-def _relay(stream: IO[str] | None, level: int) -> None:
+def _relay(stream: IO[str] | None, run_ids: list[int]) -> None:
     """Pass a crawl child's output into this process's log, at the level each line was logged.
 
     Log records keep their level, their continuation lines (tracebacks, stats) follow it, and the
-    child's own error lines (a failed outlet, a failed crawl's summary) are errors.
+    child's own error lines (a failed outlet, a failed crawl's summary) are errors. The ids of the
+    crawl runs the child opens are collected into `run_ids`.
     """
     if stream is None:
         return
+    level = logging.INFO
     for line in stream:
         line = line.rstrip()
         if not line:
@@ -229,6 +261,8 @@ def _relay(stream: IO[str] | None, level: int) -> None:
             line = line[record.end() :]
         elif _CLI_ERROR.match(line):
             level = logging.ERROR
+        if opened := _RUN_OPENED.search(line):
+            run_ids.append(int(opened.group(1)))
         log.log(level, "crawl: %s", line)
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from digest.store import CrawlRun, get_outlet, make_sessionmaker, utcnow
+
+log = logging.getLogger(__name__)
 
 
 class CrawlRunRecorder:
@@ -30,6 +34,8 @@ class CrawlRunRecorder:
             session.add(run)
             session.commit()
             self.run_id = run.id
+        # `ckmon schedule` reads this line: a crawl it has to kill cannot close its own runs.
+        log.info("crawl run %d opened for %s", run.id, spider.name)
         if self.crawler.stats is not None:  # how `ckmon crawl` finds its own runs
             self.crawler.stats.set_value("ckmon/crawl_run_id", run.id)
 

@@ -82,6 +82,28 @@ def test_due_on_a_fresh_store_then_weekly_after_the_send_time(tmp_path: Path) ->
     session.close()
 
 
+def test_a_past_weeks_edition_is_due_before_this_weeks_send_time(tmp_path: Path) -> None:
+    # Off from before Monday 23 Nov 07:00 until Monday 30 Nov 06:30: the edition due on the 23rd
+    # goes out at once, not with the next week's, and only once.
+    config = make_config(tmp_path)
+    tz = config.timezone
+    back = NOW + timedelta(days=7, hours=-1)  # Mon 30 Nov 06:30, before that week's send time
+    with store(config) as session:
+        assert is_due(session, back, tz, 0, "07:00")
+        published = publish_due(session, config, back)
+        assert published is not None and published.complete
+        assert not is_due(session, back + timedelta(hours=1), tz, 0, "07:00")
+        assert publish_due(session, config, back + timedelta(hours=1)) is None
+        edition = session.scalars(select(Edition).where(Edition.key == published.key)).one()
+        assert edition.since == PREVIOUS_CUTOFF and edition.until == back
+        view = view_of(session, edition.key, edition.since, edition.until, tz)
+        assert "Cambodia and South Korea sign upgraded trade pact" in _titles(view)
+    # A Sunday 20:00 send day, off over Sunday 29 Nov: due on Monday, not a week later.
+    (tmp_path / "sunday").mkdir()
+    with store(make_config(tmp_path / "sunday")) as session:
+        assert is_due(session, NOW + timedelta(days=7), tz, 6, "20:00")
+
+
 def test_a_sent_edition_is_never_sent_again(tmp_path: Path) -> None:
     config = make_config(tmp_path)
     with store(config) as session:

@@ -118,6 +118,24 @@ def test_quiet_run_still_reports_failure(tmp_path: Path) -> None:
     assert lines[-1].startswith("run: failed; 1 outlets, 1 failed")
 
 
+def test_one_failed_outlet_is_a_partial_run(tmp_path: Path) -> None:
+    with slow_site(2, delay=0) as site:
+        config = workspace(tmp_path, site.base)
+        with (tmp_path / "sources.toml").open("a", encoding="utf-8") as sources:
+            sources.write(  # nothing listens on port 9: refused at once
+                '\n[deadsite]\ntitle = "Dead"\nlang = "en"\nhome = "http://127.0.0.1:9/"\n'
+                'kind = "feed"\nfeeds = ["http://127.0.0.1:9/feed.xml"]\n'
+            )
+        ran = ckmon(config, "run", "--quiet")
+    assert ran.returncode == 3, ran.stdout + ran.stderr
+    assert ran.stdout == ""
+    lines = ran.stderr.strip().splitlines()
+    assert any(line.startswith("deadsite: FAILED") for line in lines)
+    assert lines[-1].startswith("run: partial; 2 outlets, 1 failed, 2 new articles, 2 relevant;")
+    assert "edition 2026-W" in lines[-1]  # the outlets that worked still made the digest
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
+
+
 def test_schedule_refuses_to_start_beside_a_run(tmp_path: Path) -> None:
     config = workspace(tmp_path, "http://127.0.0.1:9")
     lock = load_config(config).lock_file

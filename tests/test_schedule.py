@@ -88,6 +88,11 @@ def sent_editions(config: Config) -> list[str]:
         )
 
 
+def running_runs(config: Config) -> list[int]:
+    with make_sessionmaker(config.database_url)() as session:
+        return list(session.scalars(select(CrawlRun.id).where(CrawlRun.status == "running")))
+
+
 class Recorder:
     """Collects job events so a test can wait for runs without sleeping blindly."""
 
@@ -190,6 +195,18 @@ def test_machine_off_over_send_time_sends_on_start(
     assert sent_editions(config) == ["2026-W48", "2026-W49"]
 
 
+def test_machine_off_until_just_before_the_next_send_time_sends_on_start(config: Config) -> None:
+    # Off over Monday 30 Nov 07:00 and back on Monday 7 Dec at 06:00, before that day's send
+    # time: the catch-up digest must send the missed edition, not find "nothing due".
+    history(config, sent_at=at(23, 7), crawled_at=at(29, 18))
+    back = at(7, 6, month=12)
+    assert catch_up(config, back).digest == at(30, 7)
+    assert Jobs(config, lambda: back).digest() is not None
+    assert sent_editions(config) == ["2026-W48", "2026-W50"]
+    assert catch_up(config, back).digest is None
+    assert Jobs(config, lambda: at(7, 7, month=12)).digest() is None  # that week's is sent
+
+
 def test_jobs_are_fixed_coalesced_single_and_graceful(config: Config) -> None:
     with time_machine.travel(at(25, 10)):
         scheduler = build_scheduler(
@@ -248,6 +265,42 @@ def test_hanging_crawl_is_stopped_and_reported(
     # it; on a loaded machine SIGTERM may land before Scrapy is up and end it by itself.
     assert re.search(r"crawl: timeout \(exit -(9|15)\) in \d+ s", caplog.text), caplog.text
     assert time.monotonic() - began < 3 + 5 + 5
+    # The killed child could not close its outlet's run: the scheduler did, as failed.
+    assert not running_runs(config), running_runs(config)
+
+
+def test_stop_kills_a_crawl_that_does_not_stop(
+    config: Config, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # SIGTERM or SIGINT while a download hangs: Scrapy's graceful stop would wait for it, so the
+    # child is killed `kill_grace` seconds later, not at crawl_timeout, and its run is closed.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        base = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        (tmp_path / "sources.toml").write_text(
+            f'[gazette]\ntitle = "T"\nlang = "en"\nhome = "{base}/"\nkind = "feed"\n'
+            f'feeds = ["{base}/feed.xml"]\n',
+            encoding="utf-8",
+        )
+        jobs = Jobs(config, now, kill_grace=2)  # crawl_timeout stays 7200 s
+        caplog.set_level("INFO", logger="ckmon.schedule")
+        outcome: list[str] = []
+        crawling = threading.Thread(target=lambda: outcome.append(jobs.crawl()))
+        crawling.start()
+        hung, _ = silent.accept()  # Scrapy is up, its outlet run opened, its request unanswered
+        with hung:
+            jobs.stop()
+            crawling.join(timeout=60)
+    assert outcome == ["interrupted"]
+    assert "crawl: no exit 2 s after SIGTERM: killing it" in caplog.text
+    assert re.search(r"crawl: interrupted \(exit -9\)", caplog.text), caplog.text
+    assert "crawl: 1 outlet run(s) marked failed: killed by SIGKILL" in caplog.text
+    with make_sessionmaker(config.database_url)() as session:
+        runs = session.scalars(select(CrawlRun)).all()
+    assert [(r.status, r.error) for r in runs] == [
+        ("failed", "killed by SIGKILL before it finished")
+    ]
 
 
 def test_scheduled_crawl_reports_a_failed_outlet_as_an_error(

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from digest.config import Config
 from digest.errors import ConfigError
@@ -17,6 +18,7 @@ from digest.sources import load_sources
 from digest.store import CrawlRun, Outlet, make_sessionmaker, utcnow
 
 SETTINGS_MODULE = "spiders.settings"
+log = logging.getLogger(__name__)
 RUN_ID_STAT = "ckmon/crawl_run_id"  # set by spiders.extensions.CrawlRunRecorder
 
 
@@ -75,6 +77,8 @@ def run_crawl(
     unknown = sorted(set(names) - set(load_sources(sources_file or config.sources_file)))
     if unknown:
         raise ConfigError(f"unknown outlet(s): {', '.join(unknown)} (see `ckmon sources`)")
+    with make_sessionmaker(config.database_url)() as session:
+        close_abandoned(session, utcnow() - timedelta(seconds=config.crawl_timeout))
     project = get_project_settings()
     overrides = {"CKMON_DATABASE_URL": config.database_url, **(settings or {})}
     if replay is not None:
@@ -150,3 +154,24 @@ def close_unfinished(config: Config, run_ids: list[int], reason: str) -> int:
         )
         session.commit()
         return closed.rowcount
+
+
+def close_abandoned(session: Session, started_before: datetime) -> int:
+    """Mark as failed the runs still "running" that started before `started_before`: a crawl
+    process killed outright (SIGKILL, a power cut) could not close them, and health reports,
+    which skip running runs, would keep showing the outlet's older, good run."""
+    closed = session.execute(
+        update(CrawlRun)
+        .where(CrawlRun.status == "running", CrawlRun.started_at < started_before)
+        .values(
+            status="failed",
+            error="the crawl did not finish (process killed?)",
+            finished_at=utcnow(),
+        )
+    )
+    session.commit()
+    if closed.rowcount:
+        log.warning(
+            "%d crawl run(s) left unfinished by a killed process marked failed", closed.rowcount
+        )
+    return closed.rowcount

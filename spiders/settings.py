@@ -60,6 +60,9 @@ EXTENSIONS = {
     "spiders.extensions.CrawlRunRecorder": 500,
 }
 TELNETCONSOLE_ENABLED = False
+# Scrapy's remote-control HTTP server runs Python code sent to it: an unattended monitor has no use
+# for a code-execution endpoint beside it.
+REMOTE_CONTROL_ENABLED = False
 
 # Name resolution refuses non-public answers too (DNS rebinding): see spiders/resolver.py.
 TWISTED_DNS_RESOLVER = "spiders.resolver.GuardedResolver"

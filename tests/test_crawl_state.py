@@ -147,3 +147,22 @@ def test_warc_errors_are_clear(tmp_path: Path) -> None:
     bad.write_bytes(b"this is not an archive")
     with pytest.raises(warc.ArchiveError, match="not a WARC"):
         warc.load(bad)
+
+
+def test_runs_left_running_by_a_killed_crawl_are_closed_as_failed(tmp_path: Path) -> None:
+    from digest.crawl import close_abandoned
+
+    with session(tmp_path) as s:
+        outlet = get_outlet(s, "gazette")
+        s.add(CrawlRun(outlet_id=outlet.id, started_at=NOW - WEEK, status="ok", articles_new=2))
+        killed = CrawlRun(outlet_id=outlet.id, started_at=NOW - timedelta(hours=3))
+        current = CrawlRun(outlet_id=outlet.id, started_at=NOW - timedelta(minutes=10))
+        s.add_all([killed, current])
+        s.commit()
+        assert close_abandoned(s, NOW - timedelta(hours=2)) == 1
+        s.refresh(killed)
+        s.refresh(current)
+        assert (killed.status, current.status) == ("failed", "running")
+        (health,) = outlet_health(s, {"gazette": _source("gazette")})
+        assert health.last_status == "failed"
+        assert any("did not finish" in flag for flag in health.flags), health.flags

@@ -44,3 +44,5 @@ def test_run_without_quiet_logs_unreachable_sites_without_tracebacks(tmp_path: P
     ran = ckmon(config, "crawl")
     assert "scrapy.downloadermiddlewares.robotstxt: Error downloading" in ran.stderr
     assert "Traceback" not in ran.stderr, ran.stderr
+    # no code-execution endpoint opened beside the crawl
+    assert "scrapy.extensions.remote_control" not in ran.stderr

@@ -108,7 +108,10 @@ def test_every_spider_kind_runs_unchanged_on_the_shared_queue(
     with sqlite3.connect(db) as conn:
         urls = [url for (url,) in conn.execute("SELECT canonical_url FROM articles")]
     assert sorted("/" + url.split("/", 3)[3] for url in urls) == sorted(EXPECTED)
-    assert all(asked[path] == 1 for path in EXPECTED), asked  # one shared duplicate filter
+    # one shared duplicate filter: each article asked for once (the 503 of the first answer to
+    # /asiadesk/edcf-loan.html retried once by the worker that got it)
+    once = dict.fromkeys(EXPECTED, 1) | {"/asiadesk/edcf-loan.html": 2}
+    assert {path: asked[path] for path in EXPECTED} == once
     assert asked["/herald/news-sitemap.xml"] == 1  # a child sitemap is shared work too
     assert asked["/gazette/feed.rss"] == 2  # start URLs: read by each worker
 

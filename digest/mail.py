@@ -75,7 +75,11 @@ def compose(
     if reply_to:
         msg["Reply-To"] = header_safe(reply_to)
     if list_unsubscribe:
-        msg["List-Unsubscribe"] = f"<{header_safe(list_unsubscribe).strip('<>')}>"
+        target = header_safe(list_unsubscribe).strip("<>")
+        msg["List-Unsubscribe"] = f"<{target}>"
+        if target.lower().startswith("https://"):
+            # RFC 8058 one-click: large mailbox providers want it from senders of list mail
+            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg["Date"] = format_datetime(date)
     domain = address_of(sender).rpartition("@")[2] or "localhost"
     msg["Message-ID"] = message_id(edition_key, recipient, domain)

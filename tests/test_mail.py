@@ -57,6 +57,10 @@ def test_headers_from_config_and_optional_ones() -> None:
     )
     assert full["Reply-To"] == "Desk <editor@ckmon.test>"
     assert full["List-Unsubscribe"] == "<https://ckmon.test/unsubscribe?u=desk>"
+    assert full["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"  # RFC 8058, https only
+    by_mail = _compose(list_unsubscribe="mailto:leave@ckmon.test")
+    assert by_mail["List-Unsubscribe"] == "<mailto:leave@ckmon.test>"
+    assert by_mail["List-Unsubscribe-Post"] is None and plain["List-Unsubscribe-Post"] is None
     assert full["From"].addresses[0].addr_spec == "digest@ckmon.test"
 
 

@@ -6,9 +6,10 @@ through what `digest.ingest` does per article: the content hash against the hash
 if none matches, the near-duplicate index (`digest.dedupe.Deduper.match`, then `add`, as
 `Analyzer.refresh` does once the article is stored). The baseline is the exact content hash alone.
 
-Prints, per size: time, articles/s, peak RSS of the child and its growth during clustering, the
-growth of time against the previous size, and how many edited copies joined their original's cluster
-(and how many originals were wrongly merged).
+Prints, per size: time (wall clock, and the CPU time of the child: on a shared machine the gap is
+time spent waiting for a core), articles/s, peak RSS of the child and its growth during clustering,
+the growth of time against the previous size, and how many edited copies joined their original's
+cluster (and how many originals were wrongly merged).
 
 `--before DIR` also runs the same loop, in the same run, with `digest` imported from the ckmon source
 tree in DIR (e.g. a clean clone of an older commit): a before/after comparison under the same load.
@@ -61,7 +62,7 @@ def child(size: int, seed: int, mode: str, budget: float, tree: str) -> dict[str
     deduper = Deduper(texts=texts)
     by_hash: dict[str, int] = {}
     cluster_of: list[int] = []
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for article in corpus:
         if article.index % 1000 == 0 and time.perf_counter() - started > budget:
             break
@@ -75,7 +76,7 @@ def child(size: int, seed: int, mode: str, budget: float, tree: str) -> dict[str
         if mode == "ckmon":
             deduper.add(article.index, cluster, text)
         cluster_of.append(cluster)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     corpus = corpus[: len(cluster_of)]
     copies = [a for a in corpus if a.copy_of >= 0]
     joined = sum(1 for a in copies if cluster_of[a.index] == cluster_of[a.copy_of])
@@ -86,6 +87,7 @@ def child(size: int, seed: int, mode: str, budget: float, tree: str) -> dict[str
         "done": len(cluster_of),
         "generated_s": generated,
         "seconds": elapsed,
+        "cpu_seconds": cpu,
         "rss_mb": _rss_mb(),
         "rss_growth_mb": _rss_mb() - rss_before,
         "copies": len(copies),
@@ -134,7 +136,7 @@ def main() -> None:
     print(f"Dedup: synthetic articles (en/ko/km, ~15% edited copies), seed {args.seed}")
     print(f"  load average before: {os.getloadavg()[0]:.2f}")
     print(
-        f"  {'articles':>8} {'mode':<26} {'time s':>8} {'art/s':>8} {'growth':>7} "
+        f"  {'articles':>8} {'mode':<26} {'time s':>8} {'CPU s':>7} {'art/s':>8} {'growth':>7} "
         f"{'peak RSS':>9} {'+RSS':>7}  copies joined / originals merged"
     )
     runs = [
@@ -153,7 +155,8 @@ def main() -> None:
                 print(f"  {size:>8}: stopped after {r['done']} articles (--budget {args.budget} s)")
                 growth = "     ?"
             print(
-                f"  {r['done']:>8} {label:<26} {r['seconds']:8.2f} {r['done'] / r['seconds']:8.0f} "
+                f"  {r['done']:>8} {label:<26} {r['seconds']:8.2f} {r['cpu_seconds']:7.2f} "
+                f"{r['done'] / r['seconds']:8.0f} "
                 f"{growth:>7} {r['rss_mb']:7.0f}MB {r['rss_growth_mb']:5.0f}MB  "
                 f"{r['copies_joined']}/{r['copies']} / {r['originals_merged']}/{r['originals']}"
             )

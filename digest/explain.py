@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from digest.dedupe import shingle_set, similarity
+from digest.dedupe import shingle_hashes, similarity
 from digest.errors import CkmonError
 from digest.relevance import RelevanceRules, score
 from digest.store import ArticleRow, Outlet
@@ -50,10 +50,10 @@ def explain(
         .where(ArticleRow.cluster_id == (row.cluster_id or row.id))
         .order_by(ArticleRow.published_at, ArticleRow.id)
     ).all()
-    mine = shingle_set(f"{row.title}\n{row.text}")
+    mine = shingle_hashes(f"{row.title}\n{row.text}")
     cluster = []
     for other, outlet in members:
-        jac, contained = similarity(mine, shingle_set(f"{other.title}\n{other.text}"))
+        jac, contained = similarity(mine, shingle_hashes(f"{other.title}\n{other.text}"))
         reason = "itself" if other.id == row.id else "near copy"
         if reason == "near copy" and other.lang and row.lang and other.lang != row.lang:
             reason = "translation (same figures)"  # linked by digest.figures, not by characters

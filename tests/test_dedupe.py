@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from datasketch import MinHash
+
 from digest.article import Article
-from digest.dedupe import Deduper, content_hash
+from digest.dedupe import (
+    _NON_WORD,
+    SHINGLE_CHARS,
+    Deduper,
+    _letters,
+    _permutations,
+    content_hash,
+    minhash,
+    shingle_hashes,
+    similarity,
+)
 from digest.ingest import Analyzer, ingest
 from digest.store import make_sessionmaker
 
@@ -59,6 +72,44 @@ def test_content_hash_ignores_spacing_and_punctuation() -> None:
     assert content_hash("Seoul,  Phnom Penh!") == (
         "3a2895b72a5835bbbcc381ae48bfaf1741d13e6a58d3cb263be0894a645aa66d"
     )
+
+
+def test_letters_are_those_of_the_regex_in_every_script() -> None:
+    # decomposed Hangul (NFC composes it), Khmer digits, zero-width breaks, an underscore, a lone
+    # surrogate from a badly decoded page, a Turkish dotted capital (lower() lengthens it), emoji
+    text = "\u1112\u1161\u11ab\uad6d 캄보디아에서 ភ្នំ\u200bពេញ ២០២៥ snake_case \udc80 İstanbul 🇰🇷 Seoul!"
+    expected = _NON_WORD.sub("", unicodedata.normalize("NFC", text).lower())
+    assert _letters(text) == expected
+    assert "한국" in expected and "២០២៥" in expected and "_" not in expected
+    content_hash(text)  # the surrogate is dropped, not an encoding error
+
+
+def _shingle_strings(text: str) -> set[str]:
+    letters = _letters(text)
+    return {letters[i : i + SHINGLE_CHARS] for i in range(len(letters) - SHINGLE_CHARS + 1)}
+
+
+def test_shingle_hashes_compare_texts_as_their_shingle_strings_do() -> None:
+    khmer_copy = KHMER.replace("\u200b", "").replace("៥០០", "៦០០")
+    for a, b in ((WIRE, COPY), (WIRE, OTHER_WRITEUP), (KHMER, khmer_copy), (COPY, KHMER)):
+        mine, other = _shingle_strings(a), _shingle_strings(b)
+        common = len(mine & other)
+        expected = (common / len(mine | other), common / min(len(mine), len(other)))
+        assert len(shingle_hashes(a)) == len(mine)
+        assert similarity(shingle_hashes(a), shingle_hashes(b)) == expected
+    short = similarity(shingle_hashes("Seoul"), shingle_hashes("seoul!"))  # one shingle each
+    assert short == (1.0, 1.0)
+    assert similarity(shingle_hashes("..."), shingle_hashes(WIRE)) == (0.0, 0.0)
+
+
+def test_minhash_is_datasketchs_over_the_shingle_hashes() -> None:
+    # the whole hash array goes to `update_batch` as one item; fed one by one it must agree
+    one_by_one = MinHash(
+        num_perm=128, hashfunc=int, permutations=_permutations(128), scheme="affine32"
+    )
+    one_by_one.update_batch([int(h) >> 32 for h in shingle_hashes(WIRE)])
+    assert (minhash(WIRE).hashvalues == one_by_one.hashvalues).all()
+    assert 0.3 < minhash(WIRE).jaccard(minhash(COPY)) < 1.0
 
 
 def test_texts_are_fetched_for_screened_candidates_only_and_not_kept() -> None:

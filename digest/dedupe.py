@@ -38,11 +38,15 @@ from datetime import datetime
 from functools import lru_cache
 
 import numpy as np
+import regex
 from datasketch import MinHash, MinHashLSH
 
 from digest.figures import FigureIndex
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+# Combining marks are part of a word, though not `\w` to Python: Khmer vowel signs and the coeng
+# that stacks consonants (ការ is not ករ), Hangul and other scripts' diacritics.
+_MARK = regex.compile(r"\p{M}")
 MIN_CHARS = 80  # below this a text is too short to call a near-duplicate
 KEEP_CHARS = 6000  # how much of each text the comparison reads
 SHINGLE_CHARS = 8  # shingle length (module docstring)
@@ -72,7 +76,8 @@ class DedupeSettings:
 
 
 def _letters(text: str) -> str:
-    """Lower-cased letters and digits only: punctuation and spacing differ between copies.
+    """Lower-cased letters, digits and their combining marks only: punctuation and spacing
+    differ between copies.
 
     NFC so that composed and decomposed Hangul or accents compare equal; zero-width characters
     (Khmer word breaks) and spaces are non-word characters, removed with the rest."""
@@ -91,13 +96,13 @@ def _letter_points(text: str) -> np.ndarray:
 
 @lru_cache(maxsize=1)
 def _is_letter() -> np.ndarray:
-    """For each code point, whether `_NON_WORD` keeps it: made from the regex itself (40 ms,
-    once), so the letters, and the content hashes stored before, stay exactly the same."""
+    """For each code point, whether it is a letter, a digit or a combining mark: made from the
+    regexes themselves (once), so the table is exactly what they say."""
     every = np.arange(sys.maxunicode + 1, dtype=np.uint32).tobytes()  # no str object per character
-    kept = _NON_WORD.sub("", every.decode("utf-32-le", "surrogatepass"))
-    kept = kept.encode("utf-32-le", "surrogatepass")
+    text = every.decode("utf-32-le", "surrogatepass")
     table = np.zeros(sys.maxunicode + 1, dtype=bool)
-    table[np.frombuffer(kept, dtype=np.uint32)] = True
+    for kept in (_NON_WORD.sub("", text), "".join(_MARK.findall(text))):
+        table[np.frombuffer(kept.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)] = True
     return table
 
 

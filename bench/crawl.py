@@ -47,6 +47,7 @@ TARGET_RSS_MB = 300
 class Crawl:
     wall: float
     crawling: float
+    cpu: float  # user + system seconds of the crawl process (and of any child it waited for)
     rss_mb: float
     requests: int
     bytes: int
@@ -74,6 +75,7 @@ def run(command: list[str], log: Log, articles: set[str], env: dict[str, str], c
     return Crawl(
         wall=ended - started,
         crawling=ended - first,
+        cpu=usage.ru_utime + usage.ru_stime,
         rss_mb=usage.ru_maxrss / 1024,
         requests=len(hits),
         bytes=sum(size for _, _, size, _ in hits),
@@ -162,7 +164,7 @@ def main() -> None:
                 ).fetchone()
     print(
         f"  {'crawler':<28} {'pages':>6} {'crawling s':>10} {'pages/s':>8} {'wall s':>7} "
-        f"{'pages/s':>8} {'peak RSS':>9}"
+        f"{'pages/s':>8} {'CPU ms/page':>11} {'peak RSS':>9}"
     )
     rows = [("no-op Scrapy spider", noop), ("ckmon crawl (full pipeline)", first)]
     if before is not None:
@@ -170,7 +172,8 @@ def main() -> None:
     for name, c in rows:
         print(
             f"  {name:<28} {c.articles:>6} {c.crawling:10.1f} {c.articles / c.crawling:8.1f} "
-            f"{c.wall:7.1f} {c.articles / c.wall:8.1f} {c.rss_mb:7.0f}MB"
+            f"{c.wall:7.1f} {c.articles / c.wall:8.1f} {1000 * c.cpu / c.articles:11.2f} "
+            f"{c.rss_mb:7.0f}MB"
         )
     ratio = (first.articles / first.crawling) / (noop.articles / noop.crawling)
     wall_ratio = (first.articles / first.wall) / (noop.articles / noop.wall)

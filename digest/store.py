@@ -63,7 +63,8 @@ class ArticleRow(Base):
     __tablename__ = "articles"
     id: Mapped[int] = mapped_column(primary_key=True)
     canonical_url: Mapped[str] = mapped_column(String(2048), unique=True)
-    url: Mapped[str] = mapped_column(String(2048))
+    # Indexed: the seen-URL check asks for it before every article request (migration 0004).
+    url: Mapped[str] = mapped_column(String(2048), index=True)
     outlet_id: Mapped[int | None] = mapped_column(ForeignKey("outlets.id"))
     title: Mapped[str] = mapped_column(Text, default="")
     text: Mapped[str] = mapped_column(Text, default="")

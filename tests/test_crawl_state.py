@@ -13,7 +13,7 @@ from digest import warc
 from digest.backoff import backoff_delay, retry_after_seconds
 from digest.fetchstate import conditional_headers, remember
 from digest.health import outlet_health
-from digest.seen import is_stored
+from digest.seen import STORED, is_stored
 from digest.sources import Source
 from digest.store import ArticleRow, CrawlRun, get_outlet, make_sessionmaker
 
@@ -60,6 +60,17 @@ def test_seen_by_canonical_or_fetched_url(tmp_path: Path) -> None:
         assert is_stored(s, "https://www.gazette.example/a/1?utm_source=rss")
         assert is_stored(s, "https://m.gazette.example/a/1?from=app")
         assert not is_stored(s, "https://gazette.example/a/2")
+
+
+def test_seen_check_reads_two_indexes_not_the_whole_table(tmp_path: Path) -> None:
+    """It runs before every article request: a scan would cost the size of the store each time."""
+    with session(tmp_path) as s:
+        sql = str(STORED.compile(s.get_bind()))
+        plan = s.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", ("a", "b")).fetchall()
+    details = [row[-1] for row in plan]
+    assert not any(d.startswith("SCAN") for d in details), details
+    assert any("sqlite_autoindex_articles_1 (canonical_url=?)" in d for d in details), details
+    assert any("ix_articles_url (url=?)" in d for d in details), details
 
 
 def test_retry_after_and_backoff() -> None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Collection, Iterable
 from urllib.parse import urlsplit
 
 from digest.errors import CkmonError
@@ -53,6 +54,30 @@ def host_port(url: str) -> tuple[str, int]:
     return parts.hostname.lower(), port
 
 
+def needs_lookup(
+    host: str, port: int, *, allow_private: bool = False, allowed_hosts: Collection[str] = ()
+) -> bool:
+    """Whether `check_url` must resolve `host` to decide: not when private addresses are allowed
+    or `host:port` is let through as written. The caller can then skip the (threaded) lookup."""
+    return not (allow_private or f"{host}:{port}" in allowed_hosts)
+
+
+class PassedHosts:
+    """Hosts whose address check passed, remembered for `seconds`: a crawl then looks each host
+    up once a minute instead of before every request. Refusals are not remembered."""
+
+    def __init__(self, seconds: float = 60.0, clock: Callable[[], float] = time.monotonic):
+        self.seconds = seconds
+        self.clock = clock
+        self._until: dict[tuple[str, int], float] = {}
+
+    def __contains__(self, host_and_port: tuple[str, int]) -> bool:
+        return self._until.get(host_and_port, float("-inf")) > self.clock()
+
+    def add(self, host: str, port: int) -> None:
+        self._until[(host, port)] = self.clock() + self.seconds
+
+
 def check_url(
     url: str,
     *,
@@ -66,7 +91,7 @@ def check_url(
     everything else is resolved and every address it resolves to must be public.
     """
     host, port = host_port(url)
-    if allow_private or f"{host}:{port}" in set(allowed_hosts):
+    if not needs_lookup(host, port, allow_private=allow_private, allowed_hosts=set(allowed_hosts)):
         return []
     try:
         addresses = resolver(host, port)

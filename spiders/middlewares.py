@@ -27,9 +27,9 @@ from twisted.internet.task import deferLater
 from digest import warc
 from digest.backoff import backoff_delay, retry_after_seconds
 from digest.fetchstate import conditional_headers, remember
-from digest.netguard import UnsafeURLError, check_url, host_port
+from digest.netguard import PassedHosts, UnsafeURLError, check_url, host_port, needs_lookup
 from digest.seen import is_stored
-from digest.store import make_sessionmaker, utcnow
+from digest.store import make_engine, make_sessionmaker, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,9 @@ def _inc(crawler: Crawler, key: str) -> None:
 
 class AddressGuardMiddleware:
     """Refuses non-http(s) URLs, and hosts that resolve to private, loopback, link-local or
-    metadata addresses, for every request including redirects and robots.txt.
+    metadata addresses, for every request including redirects and robots.txt. A host that passed
+    is not looked up again for a minute (`PassedHosts`); `spiders.resolver.GuardedResolver` checks
+    the address of every connection all the same (DNS rebinding).
 
     `CKMON_ALLOW_PRIVATE_ADDRESSES` lets everything through; `CKMON_ALLOWED_HOSTS` lists
     `host:port` pairs let through as written (a local test server) while the guard stays on.
@@ -53,6 +55,7 @@ class AddressGuardMiddleware:
         self.allow_private = settings.getbool("CKMON_ALLOW_PRIVATE_ADDRESSES")
         self.allowed_hosts = frozenset(settings.getlist("CKMON_ALLOWED_HOSTS"))
         self.replaying = bool(settings.get("CKMON_REPLAY"))
+        self.passed = PassedHosts()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AddressGuardMiddleware:
@@ -60,17 +63,25 @@ class AddressGuardMiddleware:
 
     async def process_request(self, request: Request) -> None:
         try:
+            host, port = host_port(request.url)  # the scheme, checked on every request
             if self.replaying:  # nothing leaves the machine: only the scheme matters
-                host_port(request.url)
-            else:
-                await maybe_deferred_to_future(
-                    threads.deferToThread(
-                        check_url,
-                        request.url,
-                        allow_private=self.allow_private,
-                        allowed_hosts=self.allowed_hosts,
-                    )
+                return
+            if not needs_lookup(
+                host, port, allow_private=self.allow_private, allowed_hosts=self.allowed_hosts
+            ):
+                return
+            if (host, port) in self.passed:
+                return
+            # Name resolution blocks: in a thread, not in the reactor.
+            await maybe_deferred_to_future(
+                threads.deferToThread(
+                    check_url,
+                    request.url,
+                    allow_private=self.allow_private,
+                    allowed_hosts=self.allowed_hosts,
                 )
+            )
+            self.passed.add(host, port)
         except UnsafeURLError as exc:
             _inc(self.crawler, "ckmon/refused_address")
             request.meta["ckmon_skip"] = "refused"
@@ -83,7 +94,7 @@ class SeenUrlMiddleware:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.sessions = make_sessionmaker(crawler.settings["CKMON_DATABASE_URL"])
+        self.engine = make_engine(crawler.settings["CKMON_DATABASE_URL"])
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SeenUrlMiddleware:
@@ -92,8 +103,8 @@ class SeenUrlMiddleware:
     def process_request(self, request: Request) -> None:
         if not request.meta.get("ckmon_article"):
             return
-        with self.sessions() as session:
-            stored = is_stored(session, request.url)
+        with self.engine.connect() as connection:  # one indexed query, no ORM session
+            stored = is_stored(connection, request.url)
         if stored:
             _inc(self.crawler, "ckmon/skipped_seen")
             request.meta["ckmon_skip"] = "seen"

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from digest.netguard import UnsafeURLError, check_url, is_public
+from digest.netguard import PassedHosts, UnsafeURLError, check_url, is_public, needs_lookup
 
 
 def resolver(table: dict[str, list[str]]) -> Callable[[str, int], list[str]]:
@@ -90,3 +90,24 @@ def test_allow_private_lets_everything_http_through() -> None:
     assert check_url("http://localhost/", allow_private=True, resolver=NAMES) == []
     with pytest.raises(UnsafeURLError):
         check_url("file:///etc/passwd", allow_private=True, resolver=NAMES)
+
+
+def test_lookup_needed_only_when_the_address_decides() -> None:
+    allowed = frozenset({"127.0.0.1:8080"})
+    assert not needs_lookup("127.0.0.1", 8080, allowed_hosts=allowed)
+    assert needs_lookup("127.0.0.1", 8081, allowed_hosts=allowed)
+    assert needs_lookup("news.example", 443, allowed_hosts=allowed)
+    assert not needs_lookup("news.example", 443, allow_private=True)
+
+
+def test_a_passed_host_is_not_looked_up_again_for_a_while() -> None:
+    now = [1000.0]
+    passed = PassedHosts(60.0, clock=lambda: now[0])
+    assert ("news.example", 443) not in passed
+    passed.add("news.example", 443)
+    assert ("news.example", 443) in passed
+    assert ("news.example", 80) not in passed  # another port is another check
+    now[0] += 59.9
+    assert ("news.example", 443) in passed
+    now[0] += 0.2  # a minute on: looked up again (its address may have changed)
+    assert ("news.example", 443) not in passed

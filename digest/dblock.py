@@ -20,6 +20,8 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
 from sqlalchemy import String, delete, select, text
 from sqlalchemy.engine import Engine
@@ -167,12 +169,17 @@ def hold_for_transaction(session: Session, name: str) -> None:
         return
     # A write first: SQLite's write lock is then this transaction's until it ends, and its reads
     # see every commit made before.
-    insert = dialect_insert(session)(LockClaim).values(
-        name=name, holder=_holder(), expires_at=utcnow()
-    )
     session.execute(
-        insert.on_conflict_do_update(
-            index_elements=[LockClaim.name],
-            set_={"holder": insert.excluded.holder, "expires_at": insert.excluded.expires_at},
-        )
+        _claim_row(dialect_insert(session)),
+        {"name": name, "holder": _holder(), "expires_at": utcnow()},
+    )
+
+
+@cache
+def _claim_row(insert: Any) -> Any:
+    """The upsert of a claim row, built once per back end (it runs for every stored article)."""
+    statement = insert(LockClaim)
+    return statement.on_conflict_do_update(
+        index_elements=[LockClaim.name],
+        set_={"holder": statement.excluded.holder, "expires_at": statement.excluded.expires_at},
     )

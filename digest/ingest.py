@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from digest.article import Article
@@ -22,6 +22,34 @@ from digest.urls import canonical_url
 log = logging.getLogger(__name__)
 
 CLUSTER_LOCK = "ckmon:clusters"
+
+# The statements of every stored article, built once: values go in as parameters, so SQLAlchemy
+# reuses their compiled form instead of building and hashing new statements per article.
+_BY_URL = select(ArticleRow.id).where(ArticleRow.canonical_url == bindparam("key"))
+_BY_HASH = (
+    select(ArticleRow.cluster_id)
+    .where(ArticleRow.content_hash == bindparam("digest"))
+    .order_by(ArticleRow.id)
+    .limit(1)
+)
+_INDEXED = select(
+    ArticleRow.id,
+    ArticleRow.cluster_id,
+    ArticleRow.title,
+    ArticleRow.text,
+    ArticleRow.lang,
+    ArticleRow.published_at,
+)
+_NEWER = _INDEXED.where(ArticleRow.id > bindparam("after")).order_by(ArticleRow.id)
+_RECENT = _INDEXED.where(ArticleRow.first_seen_at >= bindparam("since")).order_by(ArticleRow.id)
+_TEXTS = select(ArticleRow.id, ArticleRow.title, ArticleRow.text).where(
+    ArticleRow.id.in_(bindparam("ids", expanding=True))
+)
+_LEAD_CLUSTER = (
+    update(ArticleRow)
+    .where(ArticleRow.id == bindparam("article_id"))
+    .values(cluster_id=bindparam("cluster"))
+)
 
 
 @dataclass
@@ -62,19 +90,11 @@ class Analyzer:
         another outlet's spider (or another worker) still join their clusters.
         """
         self._session = session
-        query = select(
-            ArticleRow.id,
-            ArticleRow.cluster_id,
-            ArticleRow.title,
-            ArticleRow.text,
-            ArticleRow.lang,
-            ArticleRow.published_at,
-        ).where(ArticleRow.id > self.max_id)
         if self.max_id == 0:
-            query = query.where(
-                ArticleRow.first_seen_at >= (now or utcnow()) - timedelta(days=days)
-            )
-        rows = session.execute(query.order_by(ArticleRow.id))
+            since = (now or utcnow()) - timedelta(days=days)
+            rows = session.execute(_RECENT, {"since": since})
+        else:
+            rows = session.execute(_NEWER, {"after": self.max_id})
         for article_id, cluster_id, title, text, lang, published in rows:
             self.deduper.add(
                 article_id, cluster_id or article_id, f"{title}\n{text}", lang or "", published
@@ -85,9 +105,7 @@ class Analyzer:
         """The indexed texts (headline and body) of stored articles `ids`, for the exact check."""
         if self._session is None:
             return {}
-        rows = self._session.execute(
-            select(ArticleRow.id, ArticleRow.title, ArticleRow.text).where(ArticleRow.id.in_(ids))
-        )
+        rows = self._session.execute(_TEXTS, {"ids": ids})
         return {article_id: f"{title}\n{text}" for article_id, title, text in rows}
 
 
@@ -102,7 +120,7 @@ def ingest(
 ) -> IngestResult:
     """Store `article` once under its canonical URL, scored, tagged and clustered; one transaction."""
     key = article.canonical_url or canonical_url(article.url)
-    existing = session.scalar(select(ArticleRow.id).where(ArticleRow.canonical_url == key))
+    existing = session.scalar(_BY_URL, {"key": key})
     if existing is not None:
         return IngestResult("seen", existing)
     verdict = score(
@@ -120,12 +138,7 @@ def ingest(
     # One worker at a time decides clusters: a copy stored by another worker a moment ago is seen.
     hold_for_transaction(session, CLUSTER_LOCK)
     if digest_hash:  # the same text under another URL: a verbatim copy
-        cluster_id = session.scalar(
-            select(ArticleRow.cluster_id)
-            .where(ArticleRow.content_hash == digest_hash)
-            .order_by(ArticleRow.id)
-            .limit(1)
-        )
+        cluster_id = session.scalar(_BY_HASH, {"digest": digest_hash})
     if cluster_id is None:
         analyzer.refresh(session, now=now)
         cluster_id = analyzer.deduper.match(
@@ -162,13 +175,11 @@ def ingest(
     )
     if article_id is None:  # another worker stored the same URL a moment ago
         session.rollback()
-        other = session.scalar(select(ArticleRow.id).where(ArticleRow.canonical_url == key))
+        other = session.scalar(_BY_URL, {"key": key})
         return IngestResult("seen", other)
     if cluster_id is None:
         cluster_id = article_id
-        session.execute(
-            update(ArticleRow).where(ArticleRow.id == article_id).values(cluster_id=cluster_id)
-        )
+        session.execute(_LEAD_CLUSTER, {"article_id": article_id, "cluster": cluster_id})
     crashpoint("article-before-commit")  # tests: killed with the article written, not committed
     session.commit()
     analyzer.outlets[outlet_name] = (outlet_title, article.lang, outlet_id)  # committed: reusable

@@ -6,6 +6,7 @@ import sqlite3
 import threading
 import time
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -259,13 +260,18 @@ def insert_article(session: Session, values: dict[str, Any]) -> int | None:
     several workers storing the same article at once store it once, and none of them fails. The
     caller commits.
     """
-    statement = (
-        dialect_insert(session)(ArticleRow)
-        .values(**values)
+    return session.scalar(_insert_article(dialect_insert(session)), values)
+
+
+@cache
+def _insert_article(insert: Any) -> Any:
+    """The statement, built once per back end: values go in as parameters, so SQLAlchemy reuses
+    its compiled form instead of building and hashing a new statement for every article."""
+    return (
+        insert(ArticleRow)
         .on_conflict_do_nothing(index_elements=[ArticleRow.canonical_url])
         .returning(ArticleRow.id)
     )
-    return session.scalar(statement)
 
 
 def utcnow() -> datetime:

@@ -27,7 +27,7 @@ from bs4.element import Tag
 from htmldate import find_date
 from lxml.etree import ParserError
 from soupsieve import SelectorSyntaxError
-from trafilatura.utils import decode_file
+from trafilatura.utils import decode_file, load_html
 
 from digest.article import Article
 from digest.dates import (
@@ -114,14 +114,17 @@ def extract_article(
     tree = _parse(text_html)
     declared = read_declared(tree)
     picked = _by_selectors(soup(), selectors) if selectors else {}
-    doc = _trafilatura(text_html, url, metadata=_needs_metadata(declared, picked))
+    # Trafilatura's two passes start from one parse of the page, made as trafilatura makes it (each
+    # pass works on its own copy), instead of parsing the page once each.
+    page = load_html(text_html)
+    doc = _trafilatura(page, url, metadata=_needs_metadata(declared, picked))
 
     title = (
         picked.get("title") or declared.title or (doc.title if doc else "") or _text(soup().title)
     )
     title = _untruncated(title, lambda: [doc.title if doc else "", _text(soup().find("h1"))])
     title = clean_title(title, declared.site_name, url)
-    body = picked.get("body") or _body(text_html, url, doc)
+    body = picked.get("body") or _body(page, url, doc)
     lead = picked.get("lead") or declared.description or (doc.description if doc else "") or ""
     lead = " ".join(lead.split()) or _first_paragraph(body)
     lang = _language(title, lead, body, declared.lang)
@@ -215,16 +218,23 @@ def _needs_metadata(declared: Declared, picked: dict[str, str]) -> bool:
 
 
 def _trafilatura(
-    html: str, url: str, *, metadata: bool = True
+    tree: lxml.html.HtmlElement | None, url: str, *, metadata: bool = True
 ) -> trafilatura.settings.Document | None:
+    """Precision mode on `tree` (trafilatura copies it); None when there is nothing to extract."""
+    if tree is None:  # what trafilatura answers for a page it cannot parse
+        return None
     return trafilatura.bare_extraction(
-        html, url=url, with_metadata=metadata, include_comments=False, favor_precision=True
+        tree, url=url, with_metadata=metadata, include_comments=False, favor_precision=True
     )
 
 
-def _body(html: str, url: str, doc: trafilatura.settings.Document | None) -> str:
+def _body(
+    tree: lxml.html.HtmlElement | None, url: str, doc: trafilatura.settings.Document | None
+) -> str:
     precise = (doc.text if doc else "") or ""
-    full = trafilatura.extract(html, url=url, include_comments=False) or ""
+    full = (
+        trafilatura.extract(tree, url=url, include_comments=False) if tree is not None else ""
+    ) or ""
     # Precision mode sometimes drops most of an article split into many blocks; then the
     # default mode's extra boilerplate costs less than the lost paragraphs.
     return full if len(precise) < 0.5 * len(full) else precise

@@ -169,7 +169,7 @@ def hold_for_transaction(session: Session, name: str) -> None:
         return
     # A write first: SQLite's write lock is then this transaction's until it ends, and its reads
     # see every commit made before.
-    session.execute(
+    session.connection().execute(
         _claim_row(dialect_insert(session)),
         {"name": name, "holder": _holder(), "expires_at": utcnow()},
     )

@@ -92,9 +92,9 @@ class Analyzer:
         self._session = session
         if self.max_id == 0:
             since = (now or utcnow()) - timedelta(days=days)
-            rows = session.execute(_RECENT, {"since": since})
+            rows = session.connection().execute(_RECENT, {"since": since})
         else:
-            rows = session.execute(_NEWER, {"after": self.max_id})
+            rows = session.connection().execute(_NEWER, {"after": self.max_id})
         for article_id, cluster_id, title, text, lang, published in rows:
             self.deduper.add(
                 article_id, cluster_id or article_id, f"{title}\n{text}", lang or "", published
@@ -105,7 +105,7 @@ class Analyzer:
         """The indexed texts (headline and body) of stored articles `ids`, for the exact check."""
         if self._session is None:
             return {}
-        rows = self._session.execute(_TEXTS, {"ids": ids})
+        rows = self._session.connection().execute(_TEXTS, {"ids": ids})
         return {article_id: f"{title}\n{text}" for article_id, title, text in rows}
 
 
@@ -120,7 +120,10 @@ def ingest(
 ) -> IngestResult:
     """Store `article` once under its canonical URL, scored, tagged and clustered; one transaction."""
     key = article.canonical_url or canonical_url(article.url)
-    existing = session.scalar(_BY_URL, {"key": key})
+    # Plain SQL statements on the session's connection and transaction: none of them needs the
+    # ORM (no objects loaded), which would add its own bookkeeping to each.
+    db = session.connection()
+    existing = db.scalar(_BY_URL, {"key": key})
     if existing is not None:
         return IngestResult("seen", existing)
     verdict = score(
@@ -138,7 +141,7 @@ def ingest(
     # One worker at a time decides clusters: a copy stored by another worker a moment ago is seen.
     hold_for_transaction(session, CLUSTER_LOCK)
     if digest_hash:  # the same text under another URL: a verbatim copy
-        cluster_id = session.scalar(_BY_HASH, {"digest": digest_hash})
+        cluster_id = db.scalar(_BY_HASH, {"digest": digest_hash})
     if cluster_id is None:
         analyzer.refresh(session, now=now)
         cluster_id = analyzer.deduper.match(
@@ -175,11 +178,11 @@ def ingest(
     )
     if article_id is None:  # another worker stored the same URL a moment ago
         session.rollback()
-        other = session.scalar(_BY_URL, {"key": key})
+        other = session.connection().scalar(_BY_URL, {"key": key})
         return IngestResult("seen", other)
     if cluster_id is None:
         cluster_id = article_id
-        session.execute(_LEAD_CLUSTER, {"article_id": article_id, "cluster": cluster_id})
+        db.execute(_LEAD_CLUSTER, {"article_id": article_id, "cluster": cluster_id})
     crashpoint("article-before-commit")  # tests: killed with the article written, not committed
     session.commit()
     analyzer.outlets[outlet_name] = (outlet_title, article.lang, outlet_id)  # committed: reusable

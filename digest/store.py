@@ -260,13 +260,14 @@ def insert_article(session: Session, values: dict[str, Any]) -> int | None:
     several workers storing the same article at once store it once, and none of them fails. The
     caller commits.
     """
-    return session.scalar(_insert_article(dialect_insert(session)), values)
+    return session.connection().scalar(_insert_article(dialect_insert(session)), values)
 
 
 @cache
 def _insert_article(insert: Any) -> Any:
     """The statement, built once per back end: values go in as parameters, so SQLAlchemy reuses
-    its compiled form instead of building and hashing a new statement for every article."""
+    its compiled form instead of building and hashing a new statement for every article (and it
+    runs on the session's connection, without the ORM's bulk-insert bookkeeping)."""
     return (
         insert(ArticleRow)
         .on_conflict_do_nothing(index_elements=[ArticleRow.canonical_url])

@@ -5,8 +5,8 @@ and sending an edition), a transaction lock for one transaction (assigning a clu
 with the connection, so a crashed holder never blocks the others.
 
 SQLite has no such locks; there a claim is a row of `lock_claims` (inserted only if absent, with a
-lease so that a crashed holder's claim expires), and a transaction lock is a write to that row, which
-takes SQLite's single write lock until the transaction ends.
+lease so that a crashed holder's claim expires), and a transaction lock is SQLite's single write
+lock, taken at once (`BEGIN IMMEDIATE`) and held until the transaction ends.
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from functools import cache
-from typing import Any
 
 from sqlalchemy import String, delete, select, text
 from sqlalchemy.engine import Engine
@@ -167,19 +165,10 @@ def hold_for_transaction(session: Session, name: str) -> None:
     if bind.dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(name)})
         return
-    # A write first: SQLite's write lock is then this transaction's until it ends, and its reads
-    # see every commit made before.
-    session.connection().execute(
-        _claim_row(dialect_insert(session)),
-        {"name": name, "holder": _holder(), "expires_at": utcnow()},
-    )
-
-
-@cache
-def _claim_row(insert: Any) -> Any:
-    """The upsert of a claim row, built once per back end (it runs for every stored article)."""
-    statement = insert(LockClaim)
-    return statement.on_conflict_do_update(
-        index_elements=[LockClaim.name],
-        set_={"holder": statement.excluded.holder, "expires_at": statement.excluded.expires_at},
-    )
+    # SQLite has one write lock for the whole file: take it now (BEGIN IMMEDIATE waits for it up
+    # to the busy timeout), so the transaction's reads see every commit made before and no other
+    # writer comes in until it ends. pysqlite begins a transaction itself only before its first
+    # INSERT, UPDATE or DELETE, which takes the write lock too: then it is held already.
+    connection = session.connection()
+    if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -18,7 +18,14 @@ from digest.config import load_config
 from digest.dblock import held, hold_for_transaction
 from digest.publish import Published
 from digest.publish_once import publish_due_locked
-from digest.store import Delivery, Edition, create_store_engine, make_engine, make_sessionmaker
+from digest.store import (
+    Delivery,
+    Edition,
+    Outlet,
+    create_store_engine,
+    make_engine,
+    make_sessionmaker,
+)
 from tests.conftest import run_together
 from tests.smtpserver import PASSWORD, USER, Recorder, free_port, self_signed, smtp_server
 from tests.weekdata import make_config
@@ -72,6 +79,22 @@ def test_a_transaction_lock_waits_for_the_holders_commit(store_url: str) -> None
     holder.close()
     holder_engine.dispose()
     waiter_engine.dispose()
+
+
+def test_a_transaction_lock_taken_after_a_write_keeps_that_write(tmp_path: Path) -> None:
+    """On SQLite a first write already holds the write lock: taking the lock after it must neither
+    fail nor end the transaction."""
+    sessions = make_sessionmaker(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    with sessions() as session:
+        session.add(Outlet(name="gazette", title="Gazette", lang="en"))
+        session.flush()
+        hold_for_transaction(session, "clusters")
+        session.rollback()
+        assert session.scalar(select(func.count()).select_from(Outlet)) == 0  # one transaction
+        hold_for_transaction(session, "clusters")  # a new one, locked before any write
+        session.add(Outlet(name="gazette", title="Gazette", lang="en"))
+        session.commit()
+        assert session.scalar(select(func.count()).select_from(Outlet)) == 1
 
 
 def test_two_schedulers_due_at_once_make_one_edition_sent_once(

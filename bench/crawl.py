@@ -11,7 +11,8 @@ One loopback site (bench/newssite.py: three outlets, English and Khmer feeds, Ko
 Same politeness for both crawlers: robots.txt obeyed, DOWNLOAD_DELAY 0, AutoThrottle off,
 CONCURRENT_REQUESTS 16, CONCURRENT_REQUESTS_PER_DOMAIN --concurrency (all outlets share 127.0.0.1).
 Rates are article pages per second over the crawling time (first request to process exit) and over
-the wall time (process start to exit); peak memory is each crawl process's maximum RSS.
+the wall time (process start to exit); CPU time per page is the crawl process's user and system
+time (start-up included) over its article pages; peak memory is each crawl process's maximum RSS.
 
     python bench/crawl.py [--quick] [--articles 2000] [--concurrency 8] [--profile FILE]
                           [--before DIR]

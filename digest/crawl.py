@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from dataclasses import dataclass
@@ -105,7 +106,15 @@ def run_crawl(
     crawlers = [process.create_crawler(name) for name in names]
     for crawler in crawlers:
         process.crawl(crawler, since=since) if since else process.crawl(crawler)
-    process.start()
+    # What exists now (Scrapy, trafilatura and the other modules, the spiders) lives as long as
+    # the crawl: out of the cyclic collector's way, whose full passes over it cost about a tenth of
+    # a fast crawl. Unfrozen afterwards: `ckmon run` goes on to build the digest.
+    gc.collect()
+    gc.freeze()
+    try:
+        process.start()
+    finally:
+        gc.unfreeze()
     # This process's own runs: other workers may be crawling the same outlets at the same time.
     run_ids = [c.stats.get_value(RUN_ID_STAT) for c in crawlers if c.stats is not None]
     return report_since(config, started, [i for i in run_ids if i is not None])

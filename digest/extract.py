@@ -233,10 +233,14 @@ def _body(
 ) -> str:
     precise = (doc.text if doc else "") or ""
     full = (
-        trafilatura.extract(tree, url=url, include_comments=False) if tree is not None else ""
+        trafilatura.extract(tree, url=url, include_comments=False, fast=True)
+        if tree is not None
+        else ""
     ) or ""
     # Precision mode sometimes drops most of an article split into many blocks; then the
-    # default mode's extra boilerplate costs less than the lost paragraphs.
+    # default mode's extra boilerplate costs less than the lost paragraphs. That second pass skips
+    # trafilatura's readability/jusText comparison (`fast`): the precision pass has made it already,
+    # and the benchmark's body F1 is the same (0.9667 against 0.9668) for 0.4 ms less a page.
     return full if len(precise) < 0.5 * len(full) else precise
 
 
@@ -247,12 +251,13 @@ def _first_paragraph(body: str) -> str:
     return body[:LEAD_CHARS].strip()
 
 
-LANGUAGE_SAMPLE = 1000  # characters of headline, lead and body the language is guessed from
+LANGUAGE_SAMPLE = 400  # characters of headline, lead and body the language is guessed from
 
 
 def _language(title: str, lead: str, body: str, declared: str) -> str:
     # A bounded sample: the guess costs time per byte, and more text does not change it (on the
-    # recorded pages and the labelled corpus, 1,000 characters give the same guess as 3,000).
+    # 230 recorded pages and the 105 labelled corpus texts, 300 characters give the same guess as
+    # 1,000, and 1,000 the same as 3,000).
     sample = normalize(f"{title}\n{lead}\n{body[:LANGUAGE_SAMPLE]}")[:LANGUAGE_SAMPLE]
     if len(sample) >= 20:
         return detect_language(sample)

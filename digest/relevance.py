@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import re
 import tomllib
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from importlib import resources
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -114,9 +116,21 @@ def _all(data: dict[str, Any], name: str) -> list[str]:
     return [t for terms in data.get(name, {}).values() if isinstance(terms, list) for t in terms]
 
 
-def _mask(text: str, pattern: re.Pattern[str] | None) -> str:
-    """Blank out matches (same length) so later patterns cannot match inside them."""
-    return pattern.sub(lambda m: " " * len(m.group()), text) if pattern else text
+def _masked(parts: list[str], pattern: re.Pattern[str] | None) -> tuple[list[str], list[str]]:
+    """The sentences with matches blanked out (same length) so later patterns cannot match inside
+    them, and the matches; one pass over the joined sentences, as in `matches`."""
+    if pattern is None:
+        return list(parts), []
+    found: list[str] = []
+
+    def blank(match: re.Match[str]) -> str:
+        found.append(match.group())
+        return " " * len(match.group())
+
+    joined = JOINER.join(parts)
+    if not parts or joined.count(JOINER) != len(parts) - 1:
+        return [pattern.sub(blank, part) for part in parts], found
+    return pattern.sub(blank, joined).split(JOINER), found
 
 
 def sentences(text: str) -> list[str]:
@@ -128,6 +142,48 @@ def sentences(text: str) -> list[str]:
         if part and part not in seen:
             seen.add(part)
             found.append(part)
+    return found
+
+
+Zones = dict[str, list[str]]  # "title", "lead", "body": the zone's sentences
+JOINER = "\x00"  # joins sentences for one regex pass: in no term, and not a word character
+
+
+def split_zones(title: str, text: str, lead: str = "") -> Zones:
+    """An article's sentences by zone; without a lead of its own, the opening sentences are the
+    lead. Relevance and topics read the same zones: split once, pass to both."""
+    text, lead = normalize(text), normalize(lead)
+    parts = sentences(text)
+    if not lead:
+        lead_parts: list[str] = []
+        while parts and sum(len(p) for p in lead_parts) < LEAD_CHARS:
+            lead_parts.append(parts.pop(0))
+    else:
+        lead_parts = sentences(lead)
+    return {"title": sentences(normalize(title)), "lead": lead_parts, "body": parts}
+
+
+def matches(parts: list[str], pattern: re.Pattern[str]) -> list[tuple[int, int, int, str]]:
+    """(sentence index, start, end, text) of each match of `pattern` in each of `parts`, the
+    positions within the sentence.
+
+    Runs once over the sentences joined by JOINER rather than once per sentence: the same matches
+    for patterns of terms (`digest.rules.compile_terms`), which never span a JOINER and see it
+    as they see a sentence edge, as a non-word character."""
+    joined = JOINER.join(parts)
+    if joined.count(JOINER) != max(0, len(parts) - 1):  # a JOINER in the text itself
+        return [
+            (i, m.start(), m.end(), m.group())
+            for i, part in enumerate(parts)
+            for m in pattern.finditer(part)
+        ]
+    starts = list(accumulate((len(p) + 1 for p in parts[:-1]), initial=0))
+    found = []
+    for m in pattern.finditer(joined):
+        start = m.start()
+        index = bisect_right(starts, start) - 1
+        offset = starts[index]
+        found.append((index, start - offset, m.end() - offset, m.group()))
     return found
 
 
@@ -144,59 +200,57 @@ def _mentions(
     zones: dict[str, list[str]], rules: RelevanceRules, multilateral: bool
 ) -> list[_Mention]:
     w = rules.weights
+    parts = [sentence for zone_parts in zones.values() for sentence in zone_parts]
+    zone_of = [zone for zone, zone_parts in zones.items() for _ in zone_parts]
+    hits = [
+        (index, country, start, end, term)
+        for country in COUNTRIES
+        for index, start, end, term in matches(parts, rules.patterns[country])
+    ]
+    hits.sort(key=lambda hit: hit[0])  # by sentence, then country and position as found
     found = []
-    index = 0
-    for zone, parts in zones.items():
-        for sentence in parts:
-            index += 1
-            listed: bool | None = None  # looked up only for a sentence that names a country
-            for country in COUNTRIES:
-                for hit in rules.patterns[country].finditer(sentence):
-                    if listed is None:
-                        others = (
-                            {m.group().lower() for m in rules.others.finditer(sentence)}
-                            if rules.others
-                            else set()
-                        )
-                        listed = len(others) >= w["list_others"]
-                    kind = "listed" if listed else "plain"
-                    if (
-                        kind == "plain"
-                        and multilateral
-                        and country == "cambodia"
-                        and _EVENT.search(sentence)
-                    ):
-                        before, after = sentence[: hit.start()], sentence[hit.end() :]
-                        if _VENUE_BEFORE.search(before) or _VENUE_AFTER.match(after):
-                            kind = "venue"
-                    found.append(_Mention(country, zone, hit.group(), kind, index))
+    listed: dict[int, bool] = {}  # looked up only for a sentence that names a country
+    for index, country, start, end, term in hits:
+        sentence = parts[index]
+        if index not in listed:
+            others = (
+                {m.group().lower() for m in rules.others.finditer(sentence)}
+                if rules.others
+                else set()
+            )
+            listed[index] = len(others) >= w["list_others"]
+        kind = "listed" if listed[index] else "plain"
+        if kind == "plain" and multilateral and country == "cambodia" and _EVENT.search(sentence):
+            before, after = sentence[:start], sentence[end:]
+            if _VENUE_BEFORE.search(before) or _VENUE_AFTER.match(after):
+                kind = "venue"
+        found.append(_Mention(country, zone_of[index], term, kind, index + 1))
     return found
 
 
 def score(
-    title: str, text: str, rules: RelevanceRules, *, lead: str = "", bilateral: bool = False
+    title: str,
+    text: str,
+    rules: RelevanceRules,
+    *,
+    lead: str = "",
+    bilateral: bool = False,
+    zones: Zones | None = None,
 ) -> Relevance:
     """Weigh where and how each country is named; see the module docstring for the rules.
 
     An outlet that covers the relationship itself (`bilateral`) needs only one of the two, named
-    in the title or lead.
+    in the title or lead. `zones`: the article's sentences from `split_zones`, when already split.
     """
     w = rules.weights
-    text = normalize(text)
-    lead = normalize(lead)
-    if not lead:  # without a lead of its own, the text's opening sentences are the lead
-        parts = sentences(text)
-        lead_parts: list[str] = []
-        while parts and sum(len(p) for p in lead_parts) < LEAD_CHARS:
-            lead_parts.append(parts.pop(0))
-        body_parts = parts
-    else:
-        lead_parts, body_parts = sentences(lead), sentences(text)
-    raw = {"title": sentences(normalize(title)), "lead": lead_parts, "body": body_parts}
-    zones = {zone: [_mask(s, rules.north_korea) for s in parts] for zone, parts in raw.items()}
-    head = " ".join(zones["title"] + zones["lead"])
+    raw = zones if zones is not None else split_zones(title, text, lead)
+    masked_terms: dict[str, list[str]] = {}
+    masked_zones: dict[str, list[str]] = {}
+    for zone, parts in raw.items():
+        masked_zones[zone], masked_terms[zone] = _masked(parts, rules.north_korea)
+    head = " ".join(masked_zones["title"] + masked_zones["lead"])
     multilateral = bool(rules.multilateral and rules.multilateral.search(head))
-    mentions = _mentions(zones, rules, multilateral)
+    mentions = _mentions(masked_zones, rules, multilateral)
 
     weight = dict.fromkeys(COUNTRIES, 0.0)
     evidence: list[dict[str, Any]] = []
@@ -224,8 +278,8 @@ def score(
                         item["as"] = kind
                     evidence.append(item)
     if rules.north_korea is not None:  # say what was set aside: "why not?" often ends here
-        for zone, parts in raw.items():
-            masked = sorted({m.group() for p in parts for m in rules.north_korea.finditer(p)})
+        for zone in raw:
+            masked = sorted(set(masked_terms[zone]))
             if masked:
                 evidence.append(
                     {"country": "not_south_korea", "where": zone, "terms": masked, "as": "masked"}

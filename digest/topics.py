@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 from digest.errors import ConfigError
-from digest.relevance import LEAD_CHARS, sentences
+from digest.relevance import Zones, matches, split_zones
 from digest.rules import compile_terms
 from digest.textnorm import normalize
 
@@ -66,21 +66,17 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
     )
 
 
-def topic_scores(title: str, text: str, taxonomy: Taxonomy, *, lead: str = "") -> dict[str, float]:
-    """Each topic's score (see the module docstring); topics without any term are left out."""
-    text, lead = normalize(text), normalize(lead)
-    parts = sentences(text)
-    if not lead:
-        lead_parts: list[str] = []
-        while parts and sum(len(p) for p in lead_parts) < LEAD_CHARS:
-            lead_parts.append(parts.pop(0))
-    else:
-        lead_parts = sentences(lead)
-    zones = {"title": sentences(normalize(title)), "lead": lead_parts, "body": parts}
+def topic_scores(
+    title: str, text: str, taxonomy: Taxonomy, *, lead: str = "", zones: Zones | None = None
+) -> dict[str, float]:
+    """Each topic's score (see the module docstring); topics without any term are left out.
+
+    `zones`: the article's sentences from `digest.relevance.split_zones`, when already split."""
+    zones = zones if zones is not None else split_zones(title, text, lead)
     points = {name: dict.fromkeys(zones, 0.0) for name in taxonomy.topics}
     for zone, zone_parts in zones.items():
-        for sentence in zone_parts:
-            for name, value in _sentence_points(sentence, taxonomy).items():
+        for found in _zone_points(zone_parts, taxonomy):
+            for name, value in found.items():
                 points[name][zone] += value
     scores: dict[str, float] = {}
     for name, by_zone in points.items():
@@ -93,6 +89,18 @@ def topic_scores(title: str, text: str, taxonomy: Taxonomy, *, lead: str = "") -
     return scores
 
 
+def _zone_points(parts: list[str], taxonomy: Taxonomy) -> list[dict[str, float]]:
+    """`_sentence_points` of each sentence that names a topic term: each pattern runs once over
+    the zone (`digest.relevance.matches`), its hits go back to their sentences."""
+    by_sentence: dict[int, list[tuple[str, float, int, int]]] = {}
+    for name, topic in taxonomy.topics.items():
+        for pattern, value in ((topic.strong, 1.0), (topic.weak, 0.5)):
+            if pattern is not None:
+                for index, start, end, _ in matches(parts, pattern):
+                    by_sentence.setdefault(index, []).append((name, value, start, end))
+    return [_claim(hits) for hits in by_sentence.values()]
+
+
 def _sentence_points(sentence: str, taxonomy: Taxonomy) -> dict[str, float]:
     """Per topic: 1 for a specific term in the sentence, else 0.5 for a weak one.
 
@@ -102,7 +110,17 @@ def _sentence_points(sentence: str, taxonomy: Taxonomy) -> dict[str, float]:
         for pattern, value in ((topic.strong, 1.0), (topic.weak, 0.5)):
             if pattern is not None:
                 hits.extend((name, value, m.start(), m.end()) for m in pattern.finditer(sentence))
+    return _claim(hits)
+
+
+def _claim(hits: list[tuple[str, float, int, int]]) -> dict[str, float]:
+    """Each topic's best value among one sentence's hits not inside a longer hit of another."""
     found: dict[str, float] = {}
+    first = hits[0][0] if hits else ""
+    if all(name == first for name, _, _, _ in hits):  # one topic: nothing to claim from
+        if hits:
+            found[first] = max(value for _, value, _, _ in hits)
+        return found
     for name, value, start, end in hits:
         claimed = any(
             other != name and s <= start and end <= e and e - s > end - start
@@ -113,7 +131,9 @@ def _sentence_points(sentence: str, taxonomy: Taxonomy) -> dict[str, float]:
     return found
 
 
-def tag(title: str, text: str, taxonomy: Taxonomy, *, lead: str = "") -> list[str]:
+def tag(
+    title: str, text: str, taxonomy: Taxonomy, *, lead: str = "", zones: Zones | None = None
+) -> list[str]:
     """Every topic whose score reaches the taxonomy's `min_score`, in taxonomy order.
 
     When none does, the best-scoring topic applies alone: an article always belongs somewhere
@@ -121,7 +141,7 @@ def tag(title: str, text: str, taxonomy: Taxonomy, *, lead: str = "") -> list[st
     distinct specific terms wins (a sentence naming a job scam and confinement is about crime
     more than one naming the foreign ministry is about diplomacy), then taxonomy order.
     """
-    scores = topic_scores(title, text, taxonomy, lead=lead)
+    scores = topic_scores(title, text, taxonomy, lead=lead, zones=zones)
     found = [name for name in taxonomy.topics if scores.get(name, 0.0) >= taxonomy.min_score]
     if not found and scores:
         best = max(scores.values())

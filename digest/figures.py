@@ -124,9 +124,18 @@ class FigureIndex:
         self.least, self.share = least, share
         self._stories: dict[int, tuple[str, list[float], datetime | None]] = {}
         self._by_figure: dict[float, set[int]] = {}
+        self._last: tuple[str, str, list[float]] | None = None  # `match`, then `add`: read once
+
+    def _figures(self, text: str, lang: str) -> list[float]:
+        """`figures` of a text in a known language; an article is matched and then added."""
+        if not lang:
+            return []
+        if self._last is None or self._last[:2] != (text, lang):
+            self._last = (text, lang, figures(text, lang))
+        return self._last[2]
 
     def add(self, key: int, text: str, lang: str, published: datetime | None = None) -> None:
-        found = figures(text, lang) if lang else []
+        found = self._figures(text, lang)
         if key in self._stories or len(set(found)) < self.least:
             return
         self._stories[key] = (lang, found, published)
@@ -135,7 +144,7 @@ class FigureIndex:
 
     def match(self, text: str, lang: str, published: datetime | None = None) -> int | None:
         """The indexed story in another language quoting the same figures in the same order."""
-        found = figures(text, lang) if lang else []
+        found = self._figures(text, lang)
         if len(set(found)) < self.least:
             return None
         shared = Counter(k for value in set(found) for k in self._by_figure.get(value, ()))

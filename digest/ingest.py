@@ -14,7 +14,7 @@ from digest.article import Article
 from digest.crashpoints import crashpoint
 from digest.dblock import hold_for_transaction
 from digest.dedupe import Deduper, content_hash
-from digest.relevance import RelevanceRules, load_rules, score
+from digest.relevance import RelevanceRules, load_rules, score, split_zones
 from digest.store import ArticleRow, get_outlet, insert_article, utcnow
 from digest.topics import Taxonomy, load_taxonomy, tag
 from digest.urls import canonical_url
@@ -126,13 +126,19 @@ def ingest(
     existing = db.scalar(_BY_URL, {"key": key})
     if existing is not None:
         return IngestResult("seen", existing)
+    zones = split_zones(article.title, article.text, article.lead)  # read by both
     verdict = score(
-        article.title, article.text, analyzer.rules, lead=article.lead, bilateral=bilateral
+        article.title,
+        article.text,
+        analyzer.rules,
+        lead=article.lead,
+        bilateral=bilateral,
+        zones=zones,
     )
     # Topics are kept for relevant articles only (the digest shows no other); `ckmon explain`
     # computes an irrelevant article's topic scores itself when asked.
     topics = (
-        tag(article.title, article.text, analyzer.taxonomy, lead=article.lead)
+        tag(article.title, article.text, analyzer.taxonomy, lead=article.lead, zones=zones)
         if verdict.relevant
         else []
     )

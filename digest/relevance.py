@@ -163,23 +163,38 @@ def split_zones(title: str, text: str, lead: str = "") -> Zones:
     return {"title": sentences(normalize(title)), "lead": lead_parts, "body": parts}
 
 
-def matches(parts: list[str], pattern: re.Pattern[str]) -> list[tuple[int, int, int, str]]:
-    """(sentence index, start, end, text) of each match of `pattern` in each of `parts`, the
+@dataclass(frozen=True)
+class Joined:
+    """Sentences joined by JOINER for one regex pass over all of them (see `matches`)."""
+
+    parts: list[str]
+    text: str | None  # None when a sentence itself contains JOINER
+    starts: list[int]  # where each sentence starts in `text`
+
+
+def join(parts: list[str]) -> Joined:
+    text = JOINER.join(parts)
+    if text.count(JOINER) != max(0, len(parts) - 1):
+        return Joined(parts, None, [])
+    return Joined(parts, text, list(accumulate((len(p) + 1 for p in parts[:-1]), initial=0)))
+
+
+def matches(joined: Joined, pattern: re.Pattern[str]) -> list[tuple[int, int, int, str]]:
+    """(sentence index, start, end, text) of each match of `pattern` in each sentence, the
     positions within the sentence.
 
     Runs once over the sentences joined by JOINER rather than once per sentence: the same matches
     for patterns of terms (`digest.rules.compile_terms`), which never span a JOINER and see it
     as they see a sentence edge, as a non-word character."""
-    joined = JOINER.join(parts)
-    if joined.count(JOINER) != max(0, len(parts) - 1):  # a JOINER in the text itself
+    if joined.text is None:
         return [
             (i, m.start(), m.end(), m.group())
-            for i, part in enumerate(parts)
+            for i, part in enumerate(joined.parts)
             for m in pattern.finditer(part)
         ]
-    starts = list(accumulate((len(p) + 1 for p in parts[:-1]), initial=0))
+    starts = joined.starts
     found = []
-    for m in pattern.finditer(joined):
+    for m in pattern.finditer(joined.text):
         start = m.start()
         index = bisect_right(starts, start) - 1
         offset = starts[index]
@@ -202,10 +217,11 @@ def _mentions(
     w = rules.weights
     parts = [sentence for zone_parts in zones.values() for sentence in zone_parts]
     zone_of = [zone for zone, zone_parts in zones.items() for _ in zone_parts]
+    joined = join(parts)
     hits = [
         (index, country, start, end, term)
         for country in COUNTRIES
-        for index, start, end, term in matches(parts, rules.patterns[country])
+        for index, start, end, term in matches(joined, rules.patterns[country])
     ]
     hits.sort(key=lambda hit: hit[0])  # by sentence, then country and position as found
     found = []

@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 from digest.errors import ConfigError
-from digest.relevance import Zones, matches, split_zones
+from digest.relevance import Zones, join, matches, split_zones
 from digest.rules import compile_terms
 from digest.textnorm import normalize
 
@@ -74,10 +74,10 @@ def topic_scores(
     `zones`: the article's sentences from `digest.relevance.split_zones`, when already split."""
     zones = zones if zones is not None else split_zones(title, text, lead)
     points = {name: dict.fromkeys(zones, 0.0) for name in taxonomy.topics}
-    for zone, zone_parts in zones.items():
-        for found in _zone_points(zone_parts, taxonomy):
-            for name, value in found.items():
-                points[name][zone] += value
+    zone_of = [zone for zone, zone_parts in zones.items() for _ in zone_parts]
+    for index, found in _sentence_hits(zones, taxonomy).items():
+        for name, value in found.items():
+            points[name][zone_of[index]] += value
     scores: dict[str, float] = {}
     for name, by_zone in points.items():
         total = 0.0
@@ -89,16 +89,17 @@ def topic_scores(
     return scores
 
 
-def _zone_points(parts: list[str], taxonomy: Taxonomy) -> list[dict[str, float]]:
-    """`_sentence_points` of each sentence that names a topic term: each pattern runs once over
-    the zone (`digest.relevance.matches`), its hits go back to their sentences."""
+def _sentence_hits(zones: Zones, taxonomy: Taxonomy) -> dict[int, dict[str, float]]:
+    """`_sentence_points` of each sentence (numbered through the zones) that names a topic term:
+    each pattern runs once over all sentences (`digest.relevance.matches`)."""
+    joined = join([sentence for zone_parts in zones.values() for sentence in zone_parts])
     by_sentence: dict[int, list[tuple[str, float, int, int]]] = {}
     for name, topic in taxonomy.topics.items():
         for pattern, value in ((topic.strong, 1.0), (topic.weak, 0.5)):
             if pattern is not None:
-                for index, start, end, _ in matches(parts, pattern):
+                for index, start, end, _ in matches(joined, pattern):
                     by_sentence.setdefault(index, []).append((name, value, start, end))
-    return [_claim(hits) for hits in by_sentence.values()]
+    return {index: _claim(hits) for index, hits in by_sentence.items()}
 
 
 def _sentence_points(sentence: str, taxonomy: Taxonomy) -> dict[str, float]:

@@ -56,3 +56,22 @@ def _plain(term: str, spaced: bool, ignore_case: bool) -> str:
     if spaced:
         body = rf"(?<![\w]){body}(?![\w])"
     return f"(?i:{body})" if ignore_case else body
+
+
+# Letters that ignore-case matching pairs with an ASCII letter but whose `str.lower` is not that
+# letter's: a text holding one of them is not screened by `term_keys` (ſ matches s, ı and İ match i).
+UNSCREENED = "\u0130\u0131\u017f"
+
+
+def term_keys(terms: Iterable[str]) -> tuple[str, ...] | None:
+    """One lowercase word of each term, which every match of `compile_terms(terms)` contains, so
+    a text whose `str.lower()` holds none of them (and none of UNSCREENED) cannot match: a
+    substring test is much cheaper than the regex. None when a term has no usable word (one
+    with a cased letter outside ASCII, whose ignore-case matches `str.lower` does not mirror)."""
+    keys = set()
+    for term in {normalize(t) for t in terms if t.strip()}:
+        word = max(term.split(" "), key=len)
+        if not all(c.isascii() or c.lower() == c == c.upper() for c in word):
+            return None
+        keys.add(word.lower())
+    return tuple(sorted(keys)) or None

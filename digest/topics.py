@@ -20,8 +20,8 @@ from importlib import resources
 from pathlib import Path
 
 from digest.errors import ConfigError
-from digest.relevance import Zones, join, matches, split_zones
-from digest.rules import compile_terms
+from digest.relevance import JOINER, Zones, join, matches, split_zones
+from digest.rules import UNSCREENED, compile_terms, term_keys
 from digest.textnorm import normalize
 
 ZONE_WEIGHT = {"title": 2.0, "lead": 1.0, "body": 0.5}
@@ -31,6 +31,9 @@ ZONE_WEIGHT = {"title": 2.0, "lead": 1.0, "body": 0.5}
 class Topic:
     strong: re.Pattern[str]
     weak: re.Pattern[str] | None = None
+    # `digest.rules.term_keys` of the two term lists: a text without any cannot match the pattern
+    strong_keys: tuple[str, ...] | None = None
+    weak_keys: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,13 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
         strong = compile_terms(table.get("terms", []))
         if strong is None:
             raise ConfigError(f"{path}: [{name}] needs a non-empty 'terms' list")
-        topics[name] = Topic(strong=strong, weak=compile_terms(table.get("weak", [])))
+        weak = table.get("weak", [])
+        topics[name] = Topic(
+            strong=strong,
+            weak=compile_terms(weak),
+            strong_keys=term_keys(table.get("terms", [])),
+            weak_keys=term_keys(weak),
+        )
     return Taxonomy(
         topics=topics,
         min_score=float(data.get("min_score", 1.5)),
@@ -93,9 +102,16 @@ def _sentence_hits(zones: Zones, taxonomy: Taxonomy) -> dict[int, dict[str, floa
     """`_sentence_points` of each sentence (numbered through the zones) that names a topic term:
     each pattern runs once over all sentences (`digest.relevance.matches`)."""
     joined = join([sentence for zone_parts in zones.values() for sentence in zone_parts])
+    lowered = JOINER.join(joined.parts).lower()
+    screen = not any(c in lowered for c in UNSCREENED)
     by_sentence: dict[int, list[tuple[str, float, int, int]]] = {}
     for name, topic in taxonomy.topics.items():
-        for pattern, value in ((topic.strong, 1.0), (topic.weak, 0.5)):
+        for pattern, value, keys in (
+            (topic.strong, 1.0, topic.strong_keys),
+            (topic.weak, 0.5, topic.weak_keys),
+        ):
+            if screen and keys is not None and not any(key in lowered for key in keys):
+                continue  # no term can match (`digest.rules.term_keys`)
             if pattern is not None:
                 for index, start, end, _ in matches(joined, pattern):
                     by_sentence.setdefault(index, []).append((name, value, start, end))

@@ -74,3 +74,32 @@ def test_korean_travel_advisory_words_are_tourism() -> None:
     for title in ("외교부, 캄보디아 일부 지역 여행금지 발령", "정부, 프놈펜 여행자제 권고"):
         assert "tourism-transport" in tag(title, "", TAXONOMY), title
     assert "tourism-transport" in tag("Seoul imposes travel ban on Bokor", "", TAXONOMY)
+
+
+def test_one_pass_gives_the_sentence_by_sentence_points() -> None:
+    """Topics read all sentences in one regex pass per pattern (and skip patterns none of whose
+    words occur): the scores must equal those added up sentence by sentence, also for texts the
+    shortcuts cannot take (a NUL in the text, a long s that ignore-case matching reads as "s")."""
+    from digest.relevance import split_zones
+    from digest.topics import ZONE_WEIGHT, _sentence_points
+
+    texts = [
+        "Cambodian migrant workers took the Korean language test. Migrant\nworkers arrived.",
+        "Development cooperation grew.\x00 Korean language classes opened for migrant workers.",
+        "A ſurgery at the new hoſpital went well. Police raided a ſcam compound.",
+        "캄보디아 노동자들이 고용허가제로 입국했다. ពលករកម្ពុជាទៅកូរ៉េ។ KOICA funds a hospital.",
+    ]
+    for text in texts:
+        zones = split_zones("Workers and students", text)
+        expected: dict[str, float] = {}
+        for name in TAXONOMY.topics:
+            total = 0.0
+            for zone, parts in zones.items():
+                value = sum(_sentence_points(p, TAXONOMY).get(name, 0.0) for p in parts)
+                value *= ZONE_WEIGHT[zone]
+                total += min(value, TAXONOMY.body_cap if zone == "body" else 4.0)
+            if total:
+                expected[name] = round(total, 2)
+        assert expected, text
+        assert topic_scores("Workers and students", text, TAXONOMY) == expected, text
+    assert "health" in topic_scores("", texts[2], TAXONOMY)  # only a long s names it

@@ -88,8 +88,13 @@ def read_declared(root: HtmlElement | None) -> Declared:
             if meta.get(key):
                 found.published, found.published_from = meta[key], "meta"
                 break
+    if not found.published:  # microdata on the page itself (Joomla: <time itemprop=datePublished>)
+        stamp = _microdata_time(root, "datePublished")
+        if stamp:
+            found.published, found.published_from = stamp, "meta"
     found.updated = found.updated or meta.get("article:modified_time", "")
     found.updated = found.updated or meta.get("og:updated_time", "")
+    found.updated = found.updated or _microdata_time(root, "dateModified")
     if not found.authors:
         names = [meta.get(k, "") for k in ("author", "article:author", "byl", "dc.creator")]
         found.authors = [n for n in names[:1] + names[2:] if n and "://" not in n]
@@ -111,6 +116,15 @@ def _meta(root: HtmlElement) -> dict[str, str]:
         if key and isinstance(content, str) and content.strip() and key not in found:
             found[key] = content.strip()
     return found
+
+
+def _microdata_time(root: HtmlElement, prop: str) -> str:
+    """The machine-readable stamp of the first element with `itemprop=prop`."""
+    for node in root.xpath(f'//*[@itemprop="{prop}"][@datetime or @content]'):
+        value = node.get("datetime") or node.get("content") or ""
+        if value.strip():
+            return value.strip()
+    return ""
 
 
 def _canonical_link(root: HtmlElement) -> str:

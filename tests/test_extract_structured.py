@@ -170,3 +170,24 @@ def test_page_declaring_everything_needs_no_metadata_pass_and_loses_nothing() ->
     assert article.image == "https://gazette.test/roads.jpg"
     assert article.authors == ["Chan Sophea"]
     assert "Paragraph 7" in article.text
+
+
+def test_microdata_time_stamps_give_the_published_and_updated_times() -> None:
+    # Joomla's article layout: the stamps only as microdata on <time>, no meta tag, no JSON-LD
+    html = (
+        '<html lang="en-gb"><head><title>Cambodia, Korea open labour desk - Sample News</title>'
+        '</head><body><div class="item-page" itemscope itemtype="https://schema.org/Article">'
+        '<h2 itemprop="headline">Cambodia, Korea open labour desk</h2><dl class="article-info">'
+        '<dd class="published"><time datetime="2026-11-20T09:15:00+07:00" '
+        'itemprop="datePublished">20 November 2026</time></dd>'
+        '<dd class="modified"><time datetime="2026-11-21T08:00:00+07:00" '
+        'itemprop="dateModified">21 November 2026</time></dd></dl><div itemprop="articleBody">'
+        + "<p>Cambodia and South Korea opened a joint desk for migrant workers in Phnom Penh, "
+        "the labour ministry said on Friday, in a story written for this test.</p>"
+        * 3
+        + "</div></div></body></html>"
+    )
+    article = extract_article(html, "https://sample.example/en/news/1")
+    assert article.published == datetime(2026, 11, 20, 2, 15, tzinfo=UTC)
+    assert article.updated == datetime(2026, 11, 21, 1, 0, tzinfo=UTC)
+    assert article.date_source == "meta"

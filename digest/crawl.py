@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from digest.config import Config
@@ -156,31 +156,27 @@ def close_unfinished(config: Config, run_ids: list[int], reason: str) -> int:
     if not run_ids:
         return 0
     with make_sessionmaker(config.database_url)() as session:
-        closed = session.execute(
-            update(CrawlRun)
-            .where(CrawlRun.id.in_(run_ids), CrawlRun.status == "running")
-            .values(status="failed", error=reason, finished_at=utcnow())
-        )
-        session.commit()
-        return closed.rowcount
+        return _fail_running(session, CrawlRun.id.in_(run_ids), reason)
 
 
 def close_abandoned(session: Session, started_before: datetime) -> int:
     """Mark as failed the runs still "running" that started before `started_before`: a crawl
-    process killed outright (SIGKILL, a power cut) could not close them, and health reports,
-    which skip running runs, would keep showing the outlet's older, good run."""
+    process killed outright (SIGKILL, a power cut) could not close them either."""
+    closed = _fail_running(
+        session,
+        CrawlRun.started_at < started_before,
+        "the crawl did not finish (process killed?)",
+    )
+    if closed:
+        log.warning("%d crawl run(s) left unfinished by a killed process marked failed", closed)
+    return closed
+
+
+def _fail_running(session: Session, which: ColumnElement[bool], reason: str) -> int:
     closed = session.execute(
         update(CrawlRun)
-        .where(CrawlRun.status == "running", CrawlRun.started_at < started_before)
-        .values(
-            status="failed",
-            error="the crawl did not finish (process killed?)",
-            finished_at=utcnow(),
-        )
+        .where(which, CrawlRun.status == "running")
+        .values(status="failed", error=reason, finished_at=utcnow())
     )
     session.commit()
-    if closed.rowcount:
-        log.warning(
-            "%d crawl run(s) left unfinished by a killed process marked failed", closed.rowcount
-        )
     return closed.rowcount

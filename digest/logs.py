@@ -54,11 +54,15 @@ class QuietFilter(logging.Filter):
         return record.levelno >= logging.ERROR and not is_transport_noise(record)
 
 
-def install_stderr_handler() -> None:
-    """The process's stderr handler, at INFO, before any command runs."""
+def _stderr_handler() -> logging.Handler:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(StderrFormatter(FORMAT))
-    logging.basicConfig(level=logging.INFO, handlers=[handler])
+    return handler
+
+
+def install_stderr_handler() -> None:
+    """The process's stderr handler, at INFO, before any command runs."""
+    logging.basicConfig(level=logging.INFO, handlers=[_stderr_handler()])
 
 
 def configure_logging(config: Config, *, quiet: bool) -> None:
@@ -74,10 +78,8 @@ def configure_logging(config: Config, *, quiet: bool) -> None:
         if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler)
     ]
     if not streams:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(StderrFormatter(FORMAT))
-        root.addHandler(handler)
-        streams = [handler]
+        streams = [_stderr_handler()]
+        root.addHandler(streams[0])
     for handler in streams:
         if quiet and not any(isinstance(f, QuietFilter) for f in handler.filters):
             handler.addFilter(QuietFilter())

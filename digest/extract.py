@@ -25,7 +25,6 @@ import trafilatura
 from bs4 import BeautifulSoup
 from bs4.element import Tag
 from htmldate import find_date
-from lxml.etree import ParserError
 from soupsieve import SelectorSyntaxError
 from trafilatura.utils import decode_file, load_html
 
@@ -111,12 +110,11 @@ def extract_article(
             made.append(BeautifulSoup(text_html, "lxml"))
         return made[0]
 
-    tree = _parse(text_html)
-    declared = read_declared(tree)
-    picked = _by_selectors(soup(), selectors) if selectors else {}
-    # Trafilatura's two passes start from one parse of the page, made as trafilatura makes it (each
-    # pass works on its own copy), instead of parsing the page once each.
+    # One parse of the page, made as trafilatura makes it: the declared metadata is read from it
+    # and both trafilatura passes start from it (each works on its own copy).
     page = load_html(text_html)
+    declared = read_declared(page)
+    picked = _by_selectors(soup(), selectors) if selectors else {}
     doc = _trafilatura(page, url, metadata=_needs_metadata(declared, picked))
 
     title = (
@@ -139,27 +137,13 @@ def extract_article(
         lead=lead,
         authors=authors,
         published=published,
-        updated=_updated(declared, picked, tree, zone_for(lang, url), lang, now),
+        updated=_updated(declared, picked, page, zone_for(lang, url), lang, now),
         date_source=source,
         image=declared.image or (doc.image if doc and doc.image else ""),
         lang=lang,
         canonical_url=canonical_url(url, declared.canonical or declared.url),
     )
     return article
-
-
-def _parse(text_html: str) -> lxml.html.HtmlElement | None:
-    """The page as an lxml tree for the declared metadata; None when there is no document."""
-    try:
-        return lxml.html.document_fromstring(text_html)
-    except ParserError:  # an empty document
-        return None
-    except ValueError:  # text that declares an XML encoding: parsed as the UTF-8 it now is
-        parser = lxml.html.HTMLParser(encoding="utf-8")
-        try:
-            return lxml.html.document_fromstring(text_html.encode("utf-8"), parser=parser)
-        except ParserError:
-            return None
 
 
 def detect_language(text: str) -> str:

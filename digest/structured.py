@@ -88,13 +88,9 @@ def read_declared(root: HtmlElement | None) -> Declared:
             if meta.get(key):
                 found.published, found.published_from = meta[key], "meta"
                 break
-    if not found.published:  # microdata on the page itself (Joomla: <time itemprop=datePublished>)
-        stamp = _microdata_time(root, "datePublished")
-        if stamp:
-            found.published, found.published_from = stamp, "meta"
     found.updated = found.updated or meta.get("article:modified_time", "")
     found.updated = found.updated or meta.get("og:updated_time", "")
-    found.updated = found.updated or _microdata_time(root, "dateModified")
+    found.updated = found.updated or meta.get("datemodified", "")
     if not found.authors:
         names = [meta.get(k, "") for k in ("author", "article:author", "byl", "dc.creator")]
         found.authors = [n for n in names[:1] + names[2:] if n and "://" not in n]
@@ -109,22 +105,18 @@ def read_declared(root: HtmlElement | None) -> Declared:
 
 
 def _meta(root: HtmlElement) -> dict[str, str]:
+    """Meta tags by property or name and by itemprop, and microdata stamps on other elements
+    (`<time itemprop=datePublished datetime=…>`: Joomla's articles carry their dates only so)."""
     found: dict[str, str] = {}
-    for tag in root.iter("meta"):
-        key = (tag.get("property") or tag.get("name") or tag.get("itemprop") or "").lower()
-        content = tag.get("content")
-        if key and isinstance(content, str) and content.strip() and key not in found:
-            found[key] = content.strip()
+    for tag in root.xpath("//meta | //*[@itemprop][@content or @datetime]"):
+        content = tag.get("content") or tag.get("datetime")
+        if not isinstance(content, str) or not content.strip():
+            continue
+        named = tag.get("property") or tag.get("name") if tag.tag == "meta" else None
+        for key in (named, tag.get("itemprop")):
+            if key and key.lower() not in found:
+                found[key.lower()] = content.strip()
     return found
-
-
-def _microdata_time(root: HtmlElement, prop: str) -> str:
-    """The machine-readable stamp of the first element with `itemprop=prop`."""
-    for node in root.xpath(f'//*[@itemprop="{prop}"][@datetime or @content]'):
-        value = node.get("datetime") or node.get("content") or ""
-        if value.strip():
-            return value.strip()
-    return ""
 
 
 def _canonical_link(root: HtmlElement) -> str:

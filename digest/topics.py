@@ -99,10 +99,11 @@ def topic_scores(
 
 
 def _sentence_hits(zones: Zones, taxonomy: Taxonomy) -> dict[int, dict[str, float]]:
-    """`_sentence_points` of each sentence (numbered through the zones) that names a topic term:
-    each pattern runs once over all sentences (`digest.relevance.matches`)."""
+    """The points per topic of each sentence (numbered through the zones) that names a topic term:
+    1 for a specific term, else 0.5 for a weak one, a match inside a longer match of another topic
+    not counting. Each pattern runs once over all sentences (`digest.relevance.matches`)."""
     joined = join([sentence for zone_parts in zones.values() for sentence in zone_parts])
-    lowered = JOINER.join(joined.parts).lower()
+    lowered = (joined.text or JOINER.join(joined.parts)).lower()
     screen = not any(c in lowered for c in UNSCREENED)
     by_sentence: dict[int, list[tuple[str, float, int, int]]] = {}
     for name, topic in taxonomy.topics.items():
@@ -116,18 +117,6 @@ def _sentence_hits(zones: Zones, taxonomy: Taxonomy) -> dict[int, dict[str, floa
                 for index, start, end, _ in matches(joined, pattern):
                     by_sentence.setdefault(index, []).append((name, value, start, end))
     return {index: _claim(hits) for index, hits in by_sentence.items()}
-
-
-def _sentence_points(sentence: str, taxonomy: Taxonomy) -> dict[str, float]:
-    """Per topic: 1 for a specific term in the sentence, else 0.5 for a weak one.
-
-    A match lying inside a longer match of another topic does not count (module docstring)."""
-    hits: list[tuple[str, float, int, int]] = []  # topic, points, start, end
-    for name, topic in taxonomy.topics.items():
-        for pattern, value in ((topic.strong, 1.0), (topic.weak, 0.5)):
-            if pattern is not None:
-                hits.extend((name, value, m.start(), m.end()) for m in pattern.finditer(sentence))
-    return _claim(hits)
 
 
 def _claim(hits: list[tuple[str, float, int, int]]) -> dict[str, float]:

@@ -81,7 +81,7 @@ def test_one_pass_gives_the_sentence_by_sentence_points() -> None:
     words occur): the scores must equal those added up sentence by sentence, also for texts the
     shortcuts cannot take (a NUL in the text, a long s that ignore-case matching reads as "s")."""
     from digest.relevance import split_zones
-    from digest.topics import ZONE_WEIGHT, _sentence_points
+    from digest.topics import ZONE_WEIGHT
 
     texts = [
         "Cambodian migrant workers took the Korean language test. Migrant\nworkers arrived.",
@@ -95,7 +95,7 @@ def test_one_pass_gives_the_sentence_by_sentence_points() -> None:
         for name in TAXONOMY.topics:
             total = 0.0
             for zone, parts in zones.items():
-                value = sum(_sentence_points(p, TAXONOMY).get(name, 0.0) for p in parts)
+                value = sum(_points_of_one_sentence(p).get(name, 0.0) for p in parts)
                 value *= ZONE_WEIGHT[zone]
                 total += min(value, TAXONOMY.body_cap if zone == "body" else 4.0)
             if total:
@@ -103,3 +103,16 @@ def test_one_pass_gives_the_sentence_by_sentence_points() -> None:
         assert expected, text
         assert topic_scores("Workers and students", text, TAXONOMY) == expected, text
     assert "health" in topic_scores("", texts[2], TAXONOMY)  # only a long s names it
+
+
+def _points_of_one_sentence(sentence: str) -> dict[str, float]:
+    """The rule read on one sentence alone: 1 for a specific term, else 0.5 for a weak one; a match
+    inside a longer match of another topic does not count."""
+    from digest.topics import _claim
+
+    hits = []
+    for name, topic in TAXONOMY.topics.items():
+        for pattern, value in ((topic.strong, 1.0), (topic.weak, 0.5)):
+            if pattern is not None:
+                hits.extend((name, value, m.start(), m.end()) for m in pattern.finditer(sentence))
+    return _claim(hits)

@@ -17,12 +17,11 @@ _TRANSPORT_MODULES = ("twisted.internet.error", "twisted.web._newclient", "twist
 
 
 def is_transport_noise(record: logging.LogRecord) -> bool:
-    """A Scrapy line about a site that could not be reached (DNS, refused, timed out, retries
-    given up). ckmon reports each such outlet itself, in one line, so these only repeat it."""
+    """A Scrapy line about a site that could not be reached (DNS, refused, timed out). ckmon
+    reports each such outlet itself, in one line, so these only repeat it. (Retries given up are
+    warnings: `RETRY_GIVE_UP_LOG_LEVEL` in spiders/settings.py.)"""
     if not record.name.startswith("scrapy."):
         return False
-    if record.name == "scrapy.downloadermiddlewares.retry":
-        return True
     seen = 0
     exc = record.exc_info[1] if record.exc_info else None
     while exc is not None and seen < 10:

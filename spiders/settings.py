@@ -27,6 +27,8 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
+# A request given up is a warning: ckmon reports the outlet or article it cost, once, as its own line
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 CKMON_RETRY_BACKOFF = 2.0  # seconds before the first retry, doubled each time
 CKMON_RETRY_AFTER_MAX = 120.0  # a longer Retry-After (or backoff) means: not this run
 

@@ -288,6 +288,7 @@ def test_stop_kills_a_crawl_that_does_not_stop(
         outcome: list[str] = []
         crawling = threading.Thread(target=lambda: outcome.append(jobs.crawl()))
         crawling.start()
+        silent.settimeout(60)  # a child that died before connecting fails the test, not hangs it
         hung, _ = silent.accept()  # Scrapy is up, its outlet run opened, its request unanswered
         with hung:
             jobs.stop()

@@ -82,7 +82,7 @@ def gnews_link(url: str) -> str:
 
 
 def _handler(
-    root: Path, log: SiteLog, state: dict[str, int], pause: float
+    root: Path, log: SiteLog, state: dict[str, int], pause: float, down: set[str]
 ) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -136,6 +136,9 @@ def _handler(
                 if state["edcf"] == 1:  # a 5xx without Retry-After: retried after a backoff
                     self._send(503, b"overloaded", {"Content-Type": "text/plain"})
                     return
+            if path in down:  # a server error for as long as the test keeps the path down
+                self._send(503, b"overloaded", {"Content-Type": "text/plain"})
+                return
             target = (root / path).resolve()
             if not target.is_file() and target.with_suffix(".rss").is_file():
                 target = target.with_suffix(".rss")
@@ -166,11 +169,14 @@ def _handler(
 
 
 @contextmanager
-def serve_sites(root: Path = SITES, pause: float = 0.0) -> Iterator[tuple[str, SiteLog]]:
-    """Serve `root` on 127.0.0.1 at a free port, each answer `pause` seconds late; yields
-    (base URL, request log)."""
+def serve_sites(
+    root: Path = SITES, pause: float = 0.0, down: set[str] | None = None
+) -> Iterator[tuple[str, SiteLog]]:
+    """Serve `root` on 127.0.0.1 at a free port, each answer `pause` seconds late, paths in `down`
+    (the caller may change it while serving) answering 503; yields (base URL, request log)."""
     log = SiteLog()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(root, log, {}, pause))
+    handler = _handler(root, log, {}, pause, down if down is not None else set())
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -109,13 +109,22 @@ def test_quiet_run_prints_nothing_on_success(tmp_path: Path) -> None:
 
 
 def test_quiet_run_still_reports_failure(tmp_path: Path) -> None:
-    config = workspace(tmp_path, "http://127.0.0.1:9")  # nothing listens there
+    # nothing listens there: robots.txt and the feed are refused
+    config = workspace(tmp_path, "http://127.0.0.1:9", '\n[log]\nfile = "logs/ckmon.log"\n')
     ran = ckmon(config, "run", "-q")
     assert ran.returncode == 4
     assert ran.stdout == ""
     lines = ran.stderr.strip().splitlines()
     assert any(line.startswith("slow: FAILED") for line in lines)
     assert lines[-1].startswith("run: failed; 1 outlets, 1 failed")
+    # only ckmon's own lines: not Scrapy's repetitions of the refusal, nor their tracebacks
+    assert "Traceback" not in ran.stderr
+    assert not [line for line in lines if " scrapy." in line], ran.stderr
+    assert len(lines) <= 5, ran.stderr
+    # the log file keeps what stderr left out, traced
+    logged = (tmp_path / "logs" / "ckmon.log").read_text(encoding="utf-8")
+    assert "scrapy.downloadermiddlewares.retry: Gave up retrying" in logged
+    assert "Traceback" in logged and "ConnectionRefusedError" in logged
 
 
 def test_one_failed_outlet_is_a_partial_run(tmp_path: Path) -> None:

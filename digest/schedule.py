@@ -137,7 +137,7 @@ class Jobs:
         self.kill_grace = kill_grace
         self.stopping = threading.Event()
         self._child: subprocess.Popen[str] | None = None
-        self._killer: threading.Timer | None = None
+        self._ender: threading.Thread | None = None  # `_end` of the child, started by `stop`
 
     def crawl(self) -> str:
         """Crawl every enabled outlet in a child process; returns ok, partial, failed or timeout."""
@@ -180,9 +180,7 @@ class Jobs:
                 for relay in relays:
                     relay.join(timeout=5)
                 self._child = None
-                if self._killer is not None:
-                    self._killer.cancel()
-                    self._killer = None
+                self._ender = None
         if code < 0:  # killed: the outlets it was crawling could not record how their runs ended
             why = (
                 f"killed: still running after {self.config.crawl_timeout} s (crawl_timeout)"
@@ -229,17 +227,9 @@ class Jobs:
         """
         self.stopping.set()
         child = self._child
-        if child is not None and child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-            if self._killer is None:
-                self._killer = threading.Timer(self.kill_grace, self._kill_late, args=(child,))
-                self._killer.daemon = True
-                self._killer.start()
-
-    def _kill_late(self, child: subprocess.Popen[str]) -> None:
-        if child.poll() is None:
-            log.error("crawl: no exit %.0f s after SIGTERM: killing it", self.kill_grace)
-            child.kill()
+        if child is not None and child.poll() is None and self._ender is None:
+            self._ender = threading.Thread(target=self._end, args=(child,), daemon=True)
+            self._ender.start()
 
 
 def _relay(stream: IO[str] | None, run_ids: list[int]) -> None:

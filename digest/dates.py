@@ -52,8 +52,21 @@ _NUMERIC = re.compile(
 _KM_LONG = re.compile(
     rf"(\d{{1,2}})\s*(?:ខែ\s*)?({_KM_MONTH})\s*(?:ឆ្នាំ\s*)?(\d{{4}})" + _TIME.replace("[:시]", ":")
 )
-# Labels that say a stamp is the update, not the publication.
-_UPDATED = re.compile(r"(수정|업데이트|updated?|modified|កែប្រែ)\s*[:：]?\s*$", re.IGNORECASE)
+# Labels that say a stamp is the update, not the publication (longest first: one alternation).
+UPDATED_LABELS = (
+    "last updated",
+    "last modified",
+    "updated",
+    "update",
+    "modified",
+    r"최종\s*수정",
+    "기사수정",
+    "수정",
+    "업데이트",
+    "កែសម្រួល",
+    "កែប្រែ",
+)
+_UPDATED = re.compile(rf"({'|'.join(UPDATED_LABELS)})\s*[:：]?\s*$", re.IGNORECASE)
 
 
 def zone_for(lang: str = "", url: str = "") -> ZoneInfo | None:

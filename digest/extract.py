@@ -30,6 +30,7 @@ from trafilatura.utils import decode_file, load_html
 
 from digest.article import Article
 from digest.dates import (
+    UPDATED_LABELS,
     ZONE_BY_LANG,
     find_dates,
     fold_digits,
@@ -61,8 +62,7 @@ _STAMP = re.compile(
 _UPDATED_LABEL = re.compile(
     # Not inside a Latin or Hangul word: 수정 is also a given name (김수정); 기사수정 and 최종수정 are
     # labels of their own. Khmer, written without spaces, may run into a label.
-    r"(?<![A-Za-z가-힣])(?:last updated|last modified|updated|modified|최종\s*수정|기사수정|수정|업데이트|កែប្រែ"
-    r"|កែសម្រួល)\s*(?:on|at)?\s*[:：]?\s*",
+    rf"(?<![A-Za-z가-힣])(?:{'|'.join(UPDATED_LABELS)})\s*(?:on|at)?\s*[:：]?\s*",
     re.I,
 )
 # Byline noise after a name: date labels, stamps, e-mail addresses; Korean role words after it.

@@ -172,6 +172,37 @@ def test_page_declaring_everything_needs_no_metadata_pass_and_loses_nothing() ->
     assert "Paragraph 7" in article.text
 
 
+def test_summary_and_picture_from_less_common_meta_names_need_no_metadata_pass(
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    # Title and author declared; the summary and the picture only under names trafilatura's
+    # metadata also reads (Dublin Core, og:image:secure_url): read here, without that pass.
+    head = (
+        '<meta property="og:title" content="Korea funds Cambodian rural roads">'
+        '<meta name="dc.description" content="A new loan for 300 km of roads.">'
+        '<meta property="og:image:secure_url" content="https://gazette.test/roads.jpg">'
+        '<meta name="author" content="Chan Sophea">'
+    )
+    import trafilatura
+
+    passes: list[bool] = []
+    real = trafilatura.bare_extraction
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        passes.append(kwargs["with_metadata"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", counting)
+    article = extract_article(page(head), "https://gazette.test/roads")
+    assert passes == [False]
+    assert article.lead == "A new loan for 300 km of roads."
+    assert article.image == "https://gazette.test/roads.jpg"
+    # Without a declared author, the metadata pass looks for a byline
+    passes.clear()
+    extract_article(page(head.replace("author", "keywords")), "https://gazette.test/roads")
+    assert passes == [True]
+
+
 def test_microdata_time_stamps_give_the_published_and_updated_times() -> None:
     # Joomla's article layout: the stamps only as microdata on <time>, no meta tag, no JSON-LD
     html = (

@@ -58,6 +58,7 @@ class Config:
     preview: Path | None = None  # where `ckmon digest --preview` writes (default: base_dir/preview)
     archive_url: str = ""  # public URL of the archive folder, for "full edition" links and the feed
     max_html_bytes: int = 98_000  # Gmail clips an HTML part above ~102 KB
+    subject_tag: str = ""  # before the mail's subject: "[sample]" for `ckmon demo`'s edition
     # [schedule] and [log]: the unattended modes (`ckmon run`, `ckmon schedule`)
     schedule_crawl: str = DEFAULT_CRAWL_CRON  # crontab expression, in `timezone`
     crawl_timeout: int = 7200  # seconds a scheduled crawl may run before it is stopped

@@ -60,6 +60,7 @@ def run_demo(config: Config, clock: Callable[[], datetime]) -> Iterator[str]:
         outbox=config.base_dir / "demo" / "outbox",
         archive=config.base_dir / "demo" / "archive",
         archive_url="",
+        subject_tag="[sample]",  # fictional stories: never to be taken for the week's real edition
     )
     site = Path(str(resources.files("digest").joinpath("demo_site")))
     with serve(site) as (base, _), tempfile.TemporaryDirectory() as tmp:

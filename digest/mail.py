@@ -44,10 +44,13 @@ def message_id(edition_key: str, recipient: str, domain: str) -> str:
     return f"<ckmon.{key}.{tag}@{domain}>"
 
 
-def subject(edition_key: str, stories: int, headline: str = "") -> str:
-    """The week, the number of stories and, when there is one, the first headline (cleaned)."""
+def subject(edition_key: str, stories: int, headline: str = "", tag: str = "") -> str:
+    """The week, the number of stories and, when there is one, the first headline (cleaned);
+    `tag` first when given ("[sample]")."""
     noun = "story" if stories == 1 else "stories"
     line = f"Cambodia–Korea digest {header_safe(edition_key, 32)}: {stories} {noun}"
+    if tag:
+        line = f"{header_safe(tag, 32)} {line}"
     headline = header_safe(headline, 300)
     if headline:
         line += f" — {clip(headline, 80)}"
@@ -66,10 +69,11 @@ def compose(
     reply_to: str = "",
     list_unsubscribe: str = "",
     headline: str = "",
+    subject_tag: str = "",
 ) -> EmailMessage:
     """One multipart/alternative message; scraped text (the headline) only after cleaning."""
     msg = EmailMessage(policy=POLICY)
-    msg["Subject"] = subject(edition_key, stories, headline)
+    msg["Subject"] = subject(edition_key, stories, headline, subject_tag)
     msg["From"] = header_safe(sender)
     msg["To"] = header_safe(recipient)
     if reply_to:

@@ -95,6 +95,7 @@ def _compose(
         reply_to=config.reply_to,
         list_unsubscribe=config.list_unsubscribe,
         headline=view.top[0].lead.title if view.top else "",
+        subject_tag=config.subject_tag,
     )
 
 

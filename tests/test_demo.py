@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import email.policy
 from email.message import Message
 from pathlib import Path
 
@@ -43,6 +44,8 @@ def test_demo_writes_a_sample_digest_without_touching_real_editions(tmp_path: Pa
 
     message = email.message_from_bytes(eml.read_bytes())
     assert message.get_content_type() == "multipart/alternative"
+    decoded = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert decoded["Subject"].startswith("[sample] Cambodia–Korea digest ")
     text, html = _part(message, "text/plain"), _part(message, "text/html")
     for shown in (text, html):
         # one story per language, the syndicated copy merged, the Cambodia-only story left out

@@ -331,7 +331,7 @@ def schedule(ctx: click.Context, dry_run: bool, quiet: bool) -> None:
 
     config = _config(ctx)
     if dry_run:
-        for line in describe(config, catch_up(config, _now())):
+        for line in describe(config, catch_up(config, _now(), create_store=False)):
             click.echo(line)
         return
     from digest.lock import hold_lock

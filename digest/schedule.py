@@ -50,7 +50,7 @@ from sqlalchemy import func, select
 
 from digest.config import Config
 from digest.crawl import close_unfinished
-from digest.store import CrawlRun, Edition, make_sessionmaker
+from digest.store import CrawlRun, Edition, make_sessionmaker, sqlite_file_missing
 
 log = logging.getLogger("ckmon.schedule")
 
@@ -110,8 +110,12 @@ class CatchUp:
     digest: datetime | None
 
 
-def catch_up(config: Config, now: datetime) -> CatchUp:
-    """Which jobs' triggers fired since the store last saw that work done (a fresh store: both)."""
+def catch_up(config: Config, now: datetime, *, create_store: bool = True) -> CatchUp:
+    """Which jobs' triggers fired since the store last saw that work done (a fresh store: both).
+
+    `create_store=False` (a dry run) leaves a missing SQLite file missing: nothing is stored yet."""
+    if not create_store and sqlite_file_missing(config.database_url):
+        return CatchUp(now, None, None, now, now)
     with make_sessionmaker(config.database_url)() as session:
         last_crawl = session.scalar(select(func.max(CrawlRun.started_at)))
         last_sent = session.scalar(select(func.max(Edition.until)).where(Edition.status == "sent"))

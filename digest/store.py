@@ -224,6 +224,16 @@ def create_store_engine(url: str) -> Engine:
     return engine
 
 
+def sqlite_file_missing(url: str) -> bool:
+    """True for an SQLite store whose file does not exist yet (opening it would create it)."""
+    parsed = make_url(url)
+    return (
+        parsed.get_backend_name() == "sqlite"
+        and parsed.database not in (None, "", ":memory:")
+        and not Path(parsed.database).exists()
+    )
+
+
 def make_sessionmaker(url: str) -> sessionmaker:
     return sessionmaker(make_engine(url), expire_on_commit=False)
 

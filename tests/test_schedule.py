@@ -243,6 +243,17 @@ def test_dry_run_prints_next_fire_times(config: Config) -> None:
     assert not (config.base_dir / "data" / "ckmon.lock").exists()  # a check takes no lock
 
 
+def test_dry_run_on_a_new_machine_creates_no_store(tmp_path: Path) -> None:
+    (tmp_path / "ckmon.toml").write_text("", encoding="utf-8")  # embedded defaults
+    result = CliRunner().invoke(
+        cli, ["--config", str(tmp_path / "ckmon.toml"), "schedule", "--dry-run"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "crawl  on start: runs at once (nothing in the store yet)" in result.output
+    assert "digest on start: runs at once (nothing in the store yet)" in result.output
+    assert not (tmp_path / "data").exists()
+
+
 def test_hanging_crawl_is_stopped_and_reported(
     config: Config, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -57,6 +57,7 @@ class Source:
     listings: tuple[Listing, ...] = ()
     queries: tuple[str, ...] = ()
     endpoint: str = ""  # aggregators: the search API's address (default: the public one)
+    delay: float = 0.0  # least seconds between requests to its discovery hosts (an API's limit)
 
     @property
     def discovery_urls(self) -> tuple[str, ...]:
@@ -155,6 +156,9 @@ def _parse_source(name: str, entry: Any, path: Path) -> Source:
     for flag in ("bilateral", "enabled"):
         if flag in entry and not isinstance(entry[flag], bool):
             raise ConfigError(f"{where}: '{flag}' must be true or false")
+    delay = entry.get("delay", 0.0)
+    if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay <= 600:
+        raise ConfigError(f"{where}: 'delay' must be a number of seconds from 0 to 600")
     selectors = entry.get("selectors", {})
     if not isinstance(selectors, dict) or not all(isinstance(v, str) for v in selectors.values()):
         raise ConfigError(f"{where}: 'selectors' must be a table of CSS selectors")
@@ -174,6 +178,7 @@ def _parse_source(name: str, entry: Any, path: Path) -> Source:
         listings=listings,
         queries=tuple(queries),
         endpoint=endpoint,
+        delay=float(delay),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
@@ -294,9 +294,9 @@ class WarcReplayMiddleware:
 
 
 class _Gate:
-    def __init__(self, tokens: int, delay: float) -> None:
+    def __init__(self, tokens: int) -> None:
         self.semaphore = DeferredSemaphore(tokens)
-        self.delay = delay
+        self.delay = 0.0  # what an outlet asks for this host (`delay` in the registry)
         self.last_start = float("-inf")  # reactor seconds
 
 
@@ -306,7 +306,9 @@ _GATES: dict[str, _Gate] = {}
 
 class HostGateMiddleware:
     """One request at a time per host (`CONCURRENT_REQUESTS_PER_DOMAIN`), `DOWNLOAD_DELAY` apart,
-    across every outlet's crawler in this process.
+    across every outlet's crawler in this process. An outlet's `delay` in the registry is the
+    least time between requests to the hosts of its discovery URLs (a search API's rate limit:
+    GDELT asks for 5 s), for every crawler that reaches them.
 
     Scrapy applies both limits per crawler only, and each outlet is its own crawler: outlets that
     share a host (AKP in two languages, the Google News searches, GDELT) and aggregators that lead
@@ -317,6 +319,11 @@ class HostGateMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.tokens = max(1, crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 1))
         self.delay = max(0.0, crawler.settings.getfloat("DOWNLOAD_DELAY", 0.0))
+        source = getattr(crawler.spider, "source", None)
+        if source is not None and source.delay:
+            for url in source.discovery_urls:
+                gate = _GATES.setdefault(urlsplit(url).hostname or "", _Gate(self.tokens))
+                gate.delay = max(gate.delay, source.delay)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> HostGateMiddleware:
@@ -326,10 +333,11 @@ class HostGateMiddleware:
         from twisted.internet import reactor
 
         host = urlparse_cached(request).hostname or ""
-        gate = _GATES.setdefault(host, _Gate(self.tokens, self.delay))
+        gate = _GATES.setdefault(host, _Gate(self.tokens))
         await maybe_deferred_to_future(gate.semaphore.acquire())
         try:
-            wait = gate.last_start + gate.delay - reactor.seconds()  # type: ignore[attr-defined]
+            delay = max(self.delay, gate.delay)
+            wait = gate.last_start + delay - reactor.seconds()  # type: ignore[attr-defined]
             if wait > 0:
                 await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))
             gate.last_start = reactor.seconds()  # type: ignore[attr-defined]

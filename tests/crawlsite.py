@@ -38,10 +38,12 @@ BOMB_SIZE = 32 * 1024 * 1024  # decompressed; a few tens of kB on the wire
 @dataclass
 class SiteLog:
     """What the crawler asked for: (path with query, status answered), when (monotonic seconds,
-    answer sent), with which User-Agent, and the most requests the server was ever answering at once."""
+    answer sent), when each request arrived, with which User-Agent, and the most requests the
+    server was ever answering at once."""
 
     hits: list[tuple[str, int]] = field(default_factory=list)
     times: list[tuple[str, float]] = field(default_factory=list)
+    arrivals: list[float] = field(default_factory=list)
     agents: set[str] = field(default_factory=set)
     busy: int = 0
     most_busy: int = 0
@@ -54,6 +56,7 @@ class SiteLog:
 
     def started(self, agent: str) -> None:
         with self.lock:
+            self.arrivals.append(time.monotonic())
             self.agents.add(agent)
             self.busy += 1
             self.most_busy = max(self.most_busy, self.busy)
@@ -69,6 +72,7 @@ class SiteLog:
         with self.lock:
             self.hits.clear()
             self.times.clear()
+            self.arrivals.clear()
             self.agents.clear()
             self.most_busy = 0
 

@@ -237,3 +237,42 @@ def test_crawl_twice_then_replay(tmp_path: Path) -> None:
     replayed = ckmon(replay, "crawl", "--since", "2026-01-01", "--replay", str(archive))
     assert replayed.returncode == 0, replayed.stdout + replayed.stderr
     assert stored(replay.parent / "data" / "ckmon.sqlite") == articles
+
+
+def test_an_outlet_delay_spaces_every_request_to_its_discovery_host(tmp_path: Path) -> None:
+    # A search API's rate limit (GDELT asks for 5 s between requests), declared by one outlet,
+    # holds for every crawler reaching that host: here the listing outlet shares it. The crawl's
+    # own delay is 0.
+    with serve_sites() as (base, log):
+        config = workspace(tmp_path, base, "delay")
+        sources = config.parent / "sources.toml"
+        feeds_line = f'feeds = ["{base}/gazette/feed.rss"]\n'
+        sources.write_text(
+            sources.read_text(encoding="utf-8").replace(feeds_line, feeds_line + "delay = 0.5\n"),
+            encoding="utf-8",
+        )
+        ran = ckmon(config, "crawl", "gazette", "khmerdaily", "--since", "2026-01-01")
+        assert ran.returncode == 0, ran.stdout + ran.stderr
+        times = list(log.arrivals)
+        paths = log.paths()
+    assert any("/gazette/" in p for p in paths) and any("/khmerdaily/" in p for p in paths)
+    assert len(times) >= 6
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert min(gaps) >= 0.45, gaps  # each request came half a second after the one before
+
+
+def test_an_outlet_delay_must_be_a_sensible_number(tmp_path: Path) -> None:
+    from digest.errors import ConfigError
+    from digest.sources import load_sources
+
+    path = tmp_path / "sources.toml"
+    for bad in ('"5"', "-1", "true", "3600"):
+        path.write_text(registry("http://127.0.0.1:9") + f"delay = {bad}\n", encoding="utf-8")
+        try:
+            load_sources(path)
+        except ConfigError as exc:
+            assert "'delay' must be a number of seconds from 0 to 600" in str(exc)
+        else:
+            raise AssertionError(f"delay = {bad} was accepted")
+    path.write_text(registry("http://127.0.0.1:9") + "delay = 5\n", encoding="utf-8")
+    assert load_sources(path)["gdelt_test"].delay == 5.0

@@ -146,12 +146,6 @@ def extract_article(
     return article
 
 
-def load_language_model() -> None:
-    """Load py3langid's model now rather than on the first article: loading it takes about half
-    a second, which would stall the crawl's event loop (and every transfer in flight)."""
-    py3langid.classify("ckmon")
-
-
 def detect_language(text: str) -> str:
     """ISO 639-1 code of the text's language (py3langid), or '' when there is no text."""
     return py3langid.classify(text)[0] if text.strip() else ""

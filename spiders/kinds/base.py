@@ -13,7 +13,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from digest.extract import extract_article, load_language_model
+from digest.extract import extract_article
 from digest.pagetext import looks_binary, page_text
 from digest.sources import Source
 
@@ -41,7 +41,6 @@ class OutletSpider(Spider):
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> OutletSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        load_language_model()  # before the first request, not in the middle of the crawl
         if spider.since is None:
             days = crawler.settings.getint("CKMON_BACKFILL_DAYS", 14)
             spider.since = datetime.now(UTC) - timedelta(days=days)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import email
 import json
-import os
 import sqlite3
 import subprocess
 import sys
 from email import policy
 from pathlib import Path
 
+from tests.childenv import child_env
 from tests.conftest import ckmon, write_workspace
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,8 +61,7 @@ def test_crawl_then_digest(tmp_path: Path, site: tuple[str, list[str]]) -> None:
 
 def _scrapy_crawl(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """`scrapy crawl` as a user types it in the project folder, with ckmon.toml named by env."""
-    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-    env["CKMON_CONFIG"] = str(config)
+    env = child_env(CKMON_CONFIG=str(config))
     return subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", *args],
         cwd=ROOT,

@@ -14,6 +14,7 @@ import pytest
 
 from digest.config import load_config
 from digest.lock import hold_lock
+from tests.childenv import child_env
 from tests.conftest import ckmon
 from tests.slow_site import slow_site, workspace
 
@@ -21,8 +22,7 @@ ARTICLES = 6
 
 
 def _start(config: Path, *args: str) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-    env["CKMON_CONFIG"] = str(config)
+    env = child_env(CKMON_CONFIG=str(config))
     return subprocess.Popen(
         [sys.executable, "-m", "digest", *args],
         cwd=config.parent,

@@ -7,8 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from digest.cli import cli
-from tests.crawlsite import serve_sites
-from tests.test_crawl_end_to_end import registry, workspace
+from tests.crawlsite import registry, serve_sites, workspace
 
 BROKEN = """
 [brokenfeed]

@@ -15,8 +15,7 @@ from digest.localsite import serve, write_numbered_site
 from digest.store import ArticleRow, CrawlRun, make_sessionmaker
 from tests.childenv import child_env
 from tests.conftest import write_workspace
-from tests.crawlsite import serve_sites
-from tests.test_crawl_end_to_end import EXPECTED, workspace
+from tests.crawlsite import EXPECTED, serve_sites, workspace
 
 ARTICLES = 30
 

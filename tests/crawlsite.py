@@ -8,7 +8,8 @@ Special paths: /bomb.html and /herald/bomb-sitemap.xml.gz (gzip bombs), /go/<pat
 first request).
 
 Also the sample registry of those outlets (`registry`), a guarded workspace that crawls it
-(`workspace`) and the article pages such a crawl stores (`EXPECTED`).
+(`workspace`) and the article pages such a crawl stores (`EXPECTED`); and an outlet no crawl can
+reach (`DEAD_OUTLET`).
 """
 
 from __future__ import annotations
@@ -277,3 +278,11 @@ EXPECTED = {
     "/wire/flights.html",
     "/asiadesk/edcf-loan.html",
 }
+
+# Port 9 on loopback: nothing listens there, so a connection is refused at once.
+UNREACHABLE = "http://127.0.0.1:9"
+# The sources.toml entry of an outlet at UNREACHABLE, named deadsite, for tests of failed crawls.
+DEAD_OUTLET = (
+    f'[deadsite]\ntitle = "Dead Site"\nlang = "en"\nhome = "{UNREACHABLE}/"\n'
+    f'kind = "feed"\nfeeds = ["{UNREACHABLE}/feed.xml"]\n'
+)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tests.childenv import child_env
 from tests.conftest import ckmon, write_workspace
+from tests.crawlsite import DEAD_OUTLET
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -100,12 +101,7 @@ def test_scrapy_crawl_exports_the_new_relevant_articles(
 
 
 def test_unreachable_outlet_is_reported(tmp_path: Path) -> None:
-    # Port 9 on loopback: nothing listens, the connection is refused at once.
-    config = write_workspace(
-        tmp_path,
-        '[deadsite]\ntitle = "Dead Site"\nlang = "en"\nhome = "http://127.0.0.1:9/"\n'
-        'kind = "feed"\nfeeds = ["http://127.0.0.1:9/feed.xml"]\n',
-    )
+    config = write_workspace(tmp_path, DEAD_OUTLET)
     (config.parent / "ckmon.toml").write_text(
         config.read_text() + "RETRY_TIMES = 0\n", encoding="utf-8"
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from digest.localsite import serve
+from tests.childenv import child_env
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -58,8 +59,7 @@ LOG_LEVEL = "INFO"
 
 def ckmon(config: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run the real `ckmon` command in a child process (a Twisted reactor runs once per process)."""
-    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-    env["CKMON_CONFIG"] = str(config)
+    env = child_env(CKMON_CONFIG=str(config))
     return subprocess.run(
         [sys.executable, "-m", "digest", *args],
         cwd=config.parent,

@@ -6,6 +6,10 @@ carries this server's /path, as old-style Google News RSS links carry the publis
 Special paths: /bomb.html and /herald/bomb-sitemap.xml.gz (gzip bombs), /go/<path> (302 to http://localhost:<port>/<path>),
 /gdelt/api (429 with Retry-After: 1 on the first request), /asiadesk/edcf-loan.html (503 on the
 first request).
+
+Also the sample registry of those outlets (`registry`), a guarded workspace that crawls it
+(`workspace`) and the article pages such a crawl stores (`EXPECTED`); and an outlet no crawl can
+reach (`DEAD_OUTLET`).
 """
 
 from __future__ import annotations
@@ -188,3 +192,101 @@ def serve_sites(
     finally:
         server.shutdown()
         server.server_close()
+
+
+def registry(base: str) -> str:
+    """The five sample outlets under tests/sites, one per spider kind, served at `base`."""
+    return f"""
+[gazette]
+title = "Test Gazette"
+lang = "en"
+country = "kh"
+home = "{base}/gazette/"
+kind = "feed"
+feeds = ["{base}/gazette/feed.rss"]
+origin = "test fixture"
+
+[herald]
+title = "샘플 헤럴드"
+lang = "ko"
+country = "kr"
+home = "{base}/herald/"
+kind = "sitemap"
+sitemaps = ["{base}/herald/sitemap-index.xml"]
+bilateral = true
+origin = "test fixture"
+
+[khmerdaily]
+title = "កាសែតគំរូ"
+lang = "km"
+country = "kh"
+home = "{base}/khmerdaily/"
+kind = "listing"
+listings = [{{ url = "{base}/khmerdaily/index.html", pattern = "/khmerdaily/news/\\\\d+\\\\.html$" }}]
+bilateral = true
+origin = "test fixture"
+
+[gnews_test]
+title = "Google News search (test)"
+lang = "en"
+home = "{base}/gnews/"
+kind = "gnews"
+queries = ["Cambodia Korea"]
+endpoint = "{base}/gnews/rss/search"
+origin = "test fixture"
+
+[gdelt_test]
+title = "GDELT (test)"
+lang = "en"
+home = "{base}/gdelt/"
+kind = "gdelt"
+queries = ["Cambodia Korea"]
+endpoint = "{base}/gdelt/api"
+origin = "test fixture"
+"""
+
+
+def workspace(tmp: Path, base: str, name: str) -> Path:
+    """A ckmon.toml whose address guard is ON: only the test server's own host:port is let through."""
+    folder = tmp / name
+    folder.mkdir()
+    (folder / "sources.toml").write_text(registry(base), encoding="utf-8")
+    port = base.rsplit(":", 1)[1]
+    config = folder / "ckmon.toml"
+    config.write_text(
+        f"""
+[crawl]
+allow_private_addresses = false
+sources_file = "sources.toml"
+contact_url = "https://example.org/ckmon-test-contact"
+
+[scrapy]
+CKMON_ALLOWED_HOSTS = ["127.0.0.1:{port}"]
+DOWNLOAD_DELAY = 0
+AUTOTHROTTLE_ENABLED = false
+CKMON_RETRY_BACKOFF = 0.1
+LOG_LEVEL = "INFO"
+""",
+        encoding="utf-8",
+    )
+    return config
+
+
+# The article pages a crawl of registry() stores, by path (the old and skipped ones left out).
+EXPECTED = {
+    "/gazette/koica-water.html",
+    "/herald/workers-euckr.html",
+    "/herald/seoul-visit.html",
+    "/khmerdaily/news/1001.html",
+    "/khmerdaily/news/1002.html",
+    "/wire/flights.html",
+    "/asiadesk/edcf-loan.html",
+}
+
+# Port 9 on loopback: nothing listens there, so a connection is refused at once.
+UNREACHABLE = "http://127.0.0.1:9"
+# The sources.toml entry of an outlet at UNREACHABLE, named deadsite, for tests of failed crawls.
+DEAD_OUTLET = (
+    f'[deadsite]\ntitle = "Dead Site"\nlang = "en"\nhome = "{UNREACHABLE}/"\n'
+    f'kind = "feed"\nfeeds = ["{UNREACHABLE}/feed.xml"]\n'
+)

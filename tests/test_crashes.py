@@ -8,7 +8,6 @@ before the store recorded it, and then with the same Message-ID), and the SQLite
 from __future__ import annotations
 
 import email
-import os
 import sqlite3
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from digest.localsite import write_numbered_site
+from tests.childenv import child_env
 from tests.conftest import write_workspace
 from tests.crawlsite import serve_sites
 from tests.smtpserver import PASSWORD, USER, Recorder, free_port, self_signed, smtp_server
@@ -77,9 +77,8 @@ def _workspace(tmp: Path, base: str, port: int, cafile: Path) -> Path:
 
 
 def _run(config: Path, crash_at: str = "") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    env = child_env(CKMON_CONFIG=str(config), CKMON_SMTP_PASSWORD=PASSWORD)
     env.pop("CKMON_CRASH_AT", None)
-    env.update(CKMON_CONFIG=str(config), CKMON_SMTP_PASSWORD=PASSWORD)
     if crash_at:
         env["CKMON_CRASH_AT"] = crash_at
     return subprocess.run(

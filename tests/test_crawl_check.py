@@ -7,8 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from digest.cli import cli
-from tests.crawlsite import serve_sites
-from tests.test_crawl_end_to_end import registry, workspace
+from tests.crawlsite import UNREACHABLE, registry, serve_sites, workspace
 
 BROKEN = """
 [brokenfeed]
@@ -54,7 +53,7 @@ def test_check_live_reports_each_discovery_url(tmp_path: Path) -> None:
 
 
 def test_check_without_live_only_validates(tmp_path: Path) -> None:
-    config = workspace(tmp_path, "http://127.0.0.1:9", "offline")
+    config = workspace(tmp_path, UNREACHABLE, "offline")
     result = CliRunner().invoke(cli, ["--config", str(config), "check"])
     assert result.exit_code == 0, result.output
     assert "registry: 5 outlets, 5 discovery URLs, valid" in result.output

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from spiders.resolver import GuardedResolver, allowed_names
+from tests.childenv import child_env
 from tests.conftest import ROOT
 
 
@@ -45,8 +45,7 @@ def test_crawl_refused_at_resolution_even_without_the_middleware(
     )
     config = tmp_path / "ckmon.toml"
     config.write_text('[crawl]\nsources_file = "sources.toml"\n', encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-    env["CKMON_CONFIG"] = str(config)
+    env = child_env(CKMON_CONFIG=str(config))
     command = [
         sys.executable,
         "-m",

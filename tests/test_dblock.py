@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import threading
@@ -26,6 +25,7 @@ from digest.store import (
     make_engine,
     make_sessionmaker,
 )
+from tests.childenv import child_env
 from tests.conftest import run_together
 from tests.smtpserver import PASSWORD, USER, Recorder, free_port, self_signed, smtp_server
 from tests.weekdata import make_config
@@ -142,8 +142,7 @@ def test_two_scheduler_processes_send_the_edition_once(
         to=("desk@example.org", "editor@example.org"),
     )
     make_sessionmaker(store_url)  # the schema, before the race
-    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-    env["CKMON_CONFIG"] = str(tmp_path / "ckmon.toml")
+    env = child_env(CKMON_CONFIG=str(tmp_path / "ckmon.toml"))
     with smtp_server(recorder, port, cert):
         schedulers = [
             subprocess.Popen(

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import email
 import json
-import os
 import sqlite3
 import subprocess
 import sys
 from email import policy
 from pathlib import Path
 
+from tests.childenv import child_env
 from tests.conftest import ckmon, write_workspace
+from tests.crawlsite import DEAD_OUTLET
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,8 +62,7 @@ def test_crawl_then_digest(tmp_path: Path, site: tuple[str, list[str]]) -> None:
 
 def _scrapy_crawl(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """`scrapy crawl` as a user types it in the project folder, with ckmon.toml named by env."""
-    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-    env["CKMON_CONFIG"] = str(config)
+    env = child_env(CKMON_CONFIG=str(config))
     return subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", *args],
         cwd=ROOT,
@@ -101,12 +101,7 @@ def test_scrapy_crawl_exports_the_new_relevant_articles(
 
 
 def test_unreachable_outlet_is_reported(tmp_path: Path) -> None:
-    # Port 9 on loopback: nothing listens, the connection is refused at once.
-    config = write_workspace(
-        tmp_path,
-        '[deadsite]\ntitle = "Dead Site"\nlang = "en"\nhome = "http://127.0.0.1:9/"\n'
-        'kind = "feed"\nfeeds = ["http://127.0.0.1:9/feed.xml"]\n',
-    )
+    config = write_workspace(tmp_path, DEAD_OUTLET)
     (config.parent / "ckmon.toml").write_text(
         config.read_text() + "RETRY_TIMES = 0\n", encoding="utf-8"
     )

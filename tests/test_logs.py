@@ -5,14 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.conftest import ckmon, write_workspace
+from tests.crawlsite import DEAD_OUTLET
 
 
 def test_run_without_quiet_logs_unreachable_sites_without_tracebacks(tmp_path: Path) -> None:
-    config = write_workspace(
-        tmp_path,
-        '[deadsite]\ntitle = "Dead Site"\nlang = "en"\nhome = "http://127.0.0.1:9/"\n'
-        'kind = "feed"\nfeeds = ["http://127.0.0.1:9/feed.xml"]\n',
-    )
+    config = write_workspace(tmp_path, DEAD_OUTLET)
     config.write_text(config.read_text() + "RETRY_TIMES = 0\n", encoding="utf-8")
     ran = ckmon(config, "crawl")
     assert "scrapy.downloadermiddlewares.robotstxt: Error downloading" in ran.stderr

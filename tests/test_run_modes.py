@@ -14,15 +14,16 @@ import pytest
 
 from digest.config import load_config
 from digest.lock import hold_lock
+from tests.childenv import child_env
 from tests.conftest import ckmon
+from tests.crawlsite import DEAD_OUTLET, UNREACHABLE
 from tests.slow_site import slow_site, workspace
 
 ARTICLES = 6
 
 
 def _start(config: Path, *args: str) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-    env["CKMON_CONFIG"] = str(config)
+    env = child_env(CKMON_CONFIG=str(config))
     return subprocess.Popen(
         [sys.executable, "-m", "digest", *args],
         cwd=config.parent,
@@ -110,7 +111,7 @@ def test_quiet_run_prints_nothing_on_success(tmp_path: Path) -> None:
 
 def test_quiet_run_still_reports_failure(tmp_path: Path) -> None:
     # nothing listens there: robots.txt and the feed are refused
-    config = workspace(tmp_path, "http://127.0.0.1:9", '\n[log]\nfile = "logs/ckmon.log"\n')
+    config = workspace(tmp_path, UNREACHABLE, '\n[log]\nfile = "logs/ckmon.log"\n')
     ran = ckmon(config, "run", "-q")
     assert ran.returncode == 4
     assert ran.stdout == ""
@@ -131,10 +132,7 @@ def test_one_failed_outlet_is_a_partial_run(tmp_path: Path) -> None:
     with slow_site(2, delay=0) as site:
         config = workspace(tmp_path, site.base)
         with (tmp_path / "sources.toml").open("a", encoding="utf-8") as sources:
-            sources.write(  # nothing listens on port 9: refused at once
-                '\n[deadsite]\ntitle = "Dead"\nlang = "en"\nhome = "http://127.0.0.1:9/"\n'
-                'kind = "feed"\nfeeds = ["http://127.0.0.1:9/feed.xml"]\n'
-            )
+            sources.write("\n" + DEAD_OUTLET)
         ran = ckmon(config, "run", "--quiet")
     assert ran.returncode == 3, ran.stdout + ran.stderr
     assert ran.stdout == ""
@@ -146,7 +144,7 @@ def test_one_failed_outlet_is_a_partial_run(tmp_path: Path) -> None:
 
 
 def test_schedule_refuses_to_start_beside_a_run(tmp_path: Path) -> None:
-    config = workspace(tmp_path, "http://127.0.0.1:9")
+    config = workspace(tmp_path, UNREACHABLE)
     lock = load_config(config).lock_file
     with hold_lock(lock, "ckmon run"):
         began = time.monotonic()

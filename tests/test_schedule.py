@@ -44,6 +44,7 @@ from digest.schedule import (
     last_fire_since,
 )
 from digest.store import CrawlRun, Edition, get_outlet, make_sessionmaker
+from tests.crawlsite import DEAD_OUTLET
 from tests.slow_site import workspace
 
 PP = ZoneInfo("Asia/Phnom_Penh")
@@ -318,11 +319,7 @@ def test_stop_kills_a_crawl_that_does_not_stop(
 def test_scheduled_crawl_reports_a_failed_outlet_as_an_error(
     config: Config, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    (tmp_path / "sources.toml").write_text(
-        '[deadsite]\ntitle = "Dead"\nlang = "en"\nhome = "http://127.0.0.1:9/"\n'
-        'kind = "feed"\nfeeds = ["http://127.0.0.1:9/feed.xml"]\n',
-        encoding="utf-8",
-    )
+    (tmp_path / "sources.toml").write_text(DEAD_OUTLET, encoding="utf-8")
     caplog.set_level("INFO", logger="ckmon.schedule")
     assert Jobs(config, now).crawl() == "failed"
     errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]

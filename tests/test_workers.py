@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import sys
@@ -14,9 +13,9 @@ from sqlalchemy import select
 
 from digest.localsite import serve, write_numbered_site
 from digest.store import ArticleRow, CrawlRun, make_sessionmaker
+from tests.childenv import child_env
 from tests.conftest import write_workspace
-from tests.crawlsite import serve_sites
-from tests.test_crawl_end_to_end import EXPECTED, workspace
+from tests.crawlsite import EXPECTED, serve_sites, workspace
 
 ARTICLES = 30
 
@@ -24,8 +23,7 @@ ARTICLES = 30
 def _start_worker(
     config: Path, *args: str, store_url: str | None = None, redis_url: str | None = None
 ) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-    env["CKMON_CONFIG"] = str(config)
+    env = child_env(CKMON_CONFIG=str(config))
     # The URLs may carry passwords, which ckmon reads only from the environment.
     if store_url:
         env["CKMON_DATABASE_URL"] = store_url

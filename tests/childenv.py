@@ -1,0 +1,16 @@
+"""The environment for a child `ckmon` or `scrapy` process that a test starts."""
+
+from __future__ import annotations
+
+import os
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """This process's environment without `*_proxy` variables, plus `extra`.
+
+    Scrapy's proxy middleware reads those variables: with one set, a crawl of the loopback test
+    sites would go through the proxy instead.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    env.update(extra)
+    return env

@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from tests.conftest import ckmon
-from tests.crawlsite import EXPECTED, SiteLog, serve_sites, workspace
+from tests.crawlsite import EXPECTED, SiteLog, registry, serve_sites, workspace
 
 DISCOVERY = {
     "/gazette/feed.rss",

@@ -41,7 +41,7 @@ import numpy as np
 import regex
 from datasketch import MinHash, MinHashLSH
 
-from digest.figures import FigureIndex
+from digest.figures import FigureIndex, figures
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 # Combining marks are part of a word, though not `\w` to Python: Khmer vowel signs and the coeng
@@ -201,7 +201,8 @@ class Deduper:
         self._signatures = np.zeros((0, s.num_perm), dtype=np.uint32)
         self._screen = np.zeros((0, SCREEN_COLUMNS), dtype=np.uint32)
         self._sizes = np.zeros(0, dtype=np.int64)
-        self._last: tuple[str, np.ndarray, MinHash | None] | None = None  # `match`, `add`: once
+        # The last text and language sketched: ingest matches an article, then indexes it.
+        self._last: tuple[str, str, np.ndarray, MinHash | None, list[float]] | None = None
         self.figures = FigureIndex()  # stories by the figures they quote, for translations
 
     def __len__(self) -> int:
@@ -211,16 +212,17 @@ class Deduper:
         assert self._kept is not None  # not an assert of input: only set up without `texts`
         return {i: self._kept[i] for i in ids}
 
-    def _sketch(self, text: str) -> tuple[np.ndarray, MinHash | None]:
-        """Shingles and MinHash of `text` (None for a text too short to index)."""
+    def _sketch(self, text: str, lang: str = "") -> tuple[np.ndarray, MinHash | None, list[float]]:
+        """Shingles, MinHash (None for a text too short to index) and figures (none without a
+        language) of `text`."""
         text = text[:KEEP_CHARS]
-        if self._last is None or self._last[0] != text:
+        if self._last is None or self._last[:2] != (text, lang):
             letters = _letter_points(text)
             shingles = _shingle_hashes(letters, self.settings.k)
             short = len(letters) < MIN_CHARS
             m = None if short else _minhash_of(shingles, self.settings.num_perm)
-            self._last = (text, shingles, m)
-        return self._last[1], self._last[2]
+            self._last = (text, lang, shingles, m, figures(text, lang) if lang else [])
+        return self._last[2:]
 
     def add(
         self,
@@ -234,8 +236,8 @@ class Deduper:
         self.cluster_of[article_id] = cluster_id
         if article_id in self._row:
             return
-        self.figures.add(article_id, text[:KEEP_CHARS], lang, published)
-        shingles, m = self._sketch(text)
+        shingles, m, found = self._sketch(text, lang)
+        self.figures.add(article_id, found, lang, published)
         if m is None:
             return
         row = len(self._row)
@@ -269,10 +271,11 @@ class Deduper:
     ) -> int | None:
         """The cluster of the most similar indexed article that passes the exact check, else (given
         the language) of a story this one translates or is translated by, or None."""
-        found = self.best_match(text, texts)
+        shingles, m, quoted = self._sketch(text, lang)
+        found = self._closest(shingles, m, texts)
         if found:
             return self.cluster_of[found[0]]
-        original = self.figures.match(text[:KEEP_CHARS], lang, published) if lang else None
+        original = self.figures.match(quoted, lang, published) if lang else None
         return self.cluster_of[original] if original is not None else None
 
     def _plausible(self, rows: np.ndarray, m: MinHash, size: int) -> np.ndarray:
@@ -305,8 +308,13 @@ class Deduper:
         """(article id, Jaccard, containment) of the closest duplicate of `text`, or None.
 
         `texts` fetches the candidates' texts (default: the lookup the index was made with)."""
+        shingles, m, _ = self._sketch(text)
+        return self._closest(shingles, m, texts)
+
+    def _closest(
+        self, mine: np.ndarray, m: MinHash | None, texts: TextLookup | None
+    ) -> tuple[int, float, float] | None:
         s = self.settings
-        mine, m = self._sketch(text)
         if m is None:
             return None
         candidates = self.lsh.query(m)

@@ -118,33 +118,26 @@ class FigureIndex:
     Only links stories in different languages (the character comparison finds same-language
     copies) and, when both dates are known, published within `TRANSLATION_DAYS`. A story that
     quotes fewer than `least` figures is not indexed: too little to tell a translation from
-    another report of the same event."""
+    another report of the same event. Takes each story's `figures`, which the caller reads once
+    with the rest of what it indexes of the text."""
 
     def __init__(self, least: int = 4, share: float = 0.6) -> None:
         self.least, self.share = least, share
         self._stories: dict[int, tuple[str, list[float], datetime | None]] = {}
         self._by_figure: dict[float, set[int]] = {}
-        self._last: tuple[str, str, list[float]] | None = None  # `match`, then `add`: read once
 
-    def _figures(self, text: str, lang: str) -> list[float]:
-        """`figures` of a text in a known language; an article is matched and then added."""
-        if not lang:
-            return []
-        if self._last is None or self._last[:2] != (text, lang):
-            self._last = (text, lang, figures(text, lang))
-        return self._last[2]
-
-    def add(self, key: int, text: str, lang: str, published: datetime | None = None) -> None:
-        found = self._figures(text, lang)
+    def add(
+        self, key: int, found: list[float], lang: str, published: datetime | None = None
+    ) -> None:
         if key in self._stories or len(set(found)) < self.least:
             return
         self._stories[key] = (lang, found, published)
         for value in set(found):
             self._by_figure.setdefault(value, set()).add(key)
 
-    def match(self, text: str, lang: str, published: datetime | None = None) -> int | None:
-        """The indexed story in another language quoting the same figures in the same order."""
-        found = self._figures(text, lang)
+    def match(self, found: list[float], lang: str, published: datetime | None = None) -> int | None:
+        """The indexed story in another language quoting the same `found` figures in the same
+        order."""
         if len(set(found)) < self.least:
             return None
         shared = Counter(k for value in set(found) for k in self._by_figure.get(value, ()))

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
+from digest import dedupe
 from digest.cli import cli
 from digest.dedupe import Deduper
 from digest.figures import figures, same_figures
@@ -73,6 +77,27 @@ def test_a_translation_joins_its_original_and_another_report_does_not() -> None:
     assert deduper.match(KOREAN) is None
     assert deduper.match(KOREAN, lang="ko", published=when + timedelta(days=7)) is None
     assert deduper.match(KOREAN, lang="en", published=when) is None
+
+
+def test_an_article_matched_then_indexed_is_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # ingest matches an article and then indexes it: one reading of its figures and MinHash
+    calls: list[str] = []
+
+    def counted(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
+        def count(*args: Any) -> Any:
+            calls.append(name)
+            return real(*args)
+
+        return count
+
+    monkeypatch.setattr(dedupe, "figures", counted("figures", dedupe.figures))
+    monkeypatch.setattr(dedupe, "_minhash_of", counted("minhash", dedupe._minhash_of))
+    when = datetime(2026, 3, 3, 1, 0, tzinfo=UTC)
+    deduper = dedupe.Deduper()
+    deduper.add(1, 1, ENGLISH, "en", when)
+    assert deduper.match(KOREAN, lang="ko", published=when) == 1
+    deduper.add(2, 1, KOREAN, "ko", when)
+    assert calls == ["minhash", "figures"] * 2
 
 
 def test_tag_puts_a_translation_in_its_original_cluster(tmp_path: Path) -> None:

@@ -143,15 +143,25 @@ def check_sources(
     *,
     delay: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Iterator[UrlCheck]:
-    """Fetch each discovery URL once, politely, and judge what came back."""
-    last_host = ""
+    """Fetch each discovery URL once, politely, and judge what came back: `delay` seconds apart
+    on one host, or longer where an outlet asks it for its discovery hosts (a search API's limit),
+    as the crawl's per-host gate does."""
+    least: dict[str, float] = {}  # host -> the longest `delay` an outlet asks for it
+    for source in sources:
+        for url in source.discovery_urls:
+            host = urlsplit(url).netloc
+            least[host] = max(least.get(host, 0.0), source.delay)
+    last: dict[str, float] = {}  # host -> when it was last asked
     for source in sources:
         for method, url, pattern in _targets(source):
             host = urlsplit(url).netloc
-            if host == last_host and delay:
-                sleep(delay)
-            last_host = host
+            if host in last:
+                wait = last[host] + max(delay, least[host]) - clock()
+                if wait > 0:
+                    sleep(wait)
+            last[host] = clock()
             try:
                 if not fetcher.allowed(url):
                     yield UrlCheck(source.name, url, method, False, "disallowed by robots.txt")

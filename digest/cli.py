@@ -399,7 +399,7 @@ def sources(ctx: click.Context) -> None:
     type=float,
     default=1.0,
     show_default=True,
-    help="Seconds between requests to a host.",
+    help="Seconds between requests to a host (more where an outlet's `delay` asks it).",
 )
 @click.pass_context
 def check(ctx: click.Context, outlets: tuple[str, ...], live: bool, delay: float) -> None:

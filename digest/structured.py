@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lxml.html import HtmlElement
-from trafilatura.metadata import METANAME_DESCRIPTION, METANAME_IMAGE
 
 log = logging.getLogger(__name__)
 _CDATA = re.compile(r"<!\[CDATA\[|\]\]>|<!--|-->")
@@ -23,17 +22,6 @@ ARTICLE_TYPES = frozenset(
     "BackgroundNewsArticle BlogPosting LiveBlogPosting Report ScholarlyArticle "
     "TechArticle SocialMediaPosting WebPageElement".split()
 )
-
-
-# Meta tags with a summary or a picture: the common ones first, then every other name trafilatura's
-# metadata reads them from, so that pass is never needed for these two (`extract._needs_metadata`).
-DESCRIPTION_KEYS = (
-    "og:description",
-    "description",
-    "twitter:description",
-    *sorted(METANAME_DESCRIPTION - {"description", "twitter:description"}),
-)
-IMAGE_KEYS = ("og:image", "twitter:image", *sorted(METANAME_IMAGE - {"og:image", "twitter:image"}))
 
 
 @dataclass
@@ -78,7 +66,12 @@ def read_declared(root: HtmlElement | None) -> Declared:
         found.url = _text(node.get("url") or _id_url(node.get("mainEntityOfPage")))
         found.lang = _text(node.get("inLanguage"))
     found.title = found.title or meta.get("og:title", "") or meta.get("twitter:title", "")
-    found.description = found.description or _first(meta, DESCRIPTION_KEYS)
+    found.description = (
+        found.description
+        or meta.get("og:description", "")
+        or meta.get("description", "")
+        or meta.get("twitter:description", "")
+    )
     if not found.published:
         for key in (
             "article:published_time",
@@ -101,7 +94,7 @@ def read_declared(root: HtmlElement | None) -> Declared:
     if not found.authors:
         names = [meta.get(k, "") for k in ("author", "article:author", "byl", "dc.creator")]
         found.authors = [n for n in names[:1] + names[2:] if n and "://" not in n]
-    found.image = found.image or _first(meta, IMAGE_KEYS)
+    found.image = found.image or meta.get("og:image", "") or meta.get("twitter:image", "")
     found.url = found.url or meta.get("og:url", "")
     found.canonical = _canonical_link(root)
     found.site_name = meta.get("og:site_name", "")
@@ -124,10 +117,6 @@ def _meta(root: HtmlElement) -> dict[str, str]:
             if key and key.lower() not in found:
                 found[key.lower()] = content.strip()
     return found
-
-
-def _first(meta: dict[str, str], keys: tuple[str, ...]) -> str:
-    return next((meta[key] for key in keys if meta.get(key)), "")
 
 
 def _canonical_link(root: HtmlElement) -> str:

@@ -312,8 +312,10 @@ class HostGateMiddleware:
 
     Scrapy applies both limits per crawler only, and each outlet is its own crawler: outlets that
     share a host (AKP in two languages, the Google News searches, GDELT) and aggregators that lead
-    to a listed outlet's site would otherwise reach one server several at a time. Last before the
-    network, so a replayed answer never waits and the hold covers only the transfer.
+    to a listed outlet's site would otherwise reach one server several at a time. After the WARC
+    replay, so a replayed answer never waits. A token is held from here until the response: that
+    includes any wait in the crawler's own download slot after this middleware (Scrapy's
+    per-crawler delay and AutoThrottle), so the gate never lets two requests overlap.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -336,11 +338,14 @@ class HostGateMiddleware:
         gate = _GATES.setdefault(host, _Gate(self.tokens))
         await maybe_deferred_to_future(gate.semaphore.acquire())
         try:
-            delay = max(self.delay, gate.delay)
-            wait = gate.last_start + delay - reactor.seconds()  # type: ignore[attr-defined]
-            if wait > 0:
-                await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))
-            gate.last_start = reactor.seconds()  # type: ignore[attr-defined]
+            # The start is booked before waiting for it, so requests holding the host's other
+            # tokens (CONCURRENT_REQUESTS_PER_DOMAIN > 1) queue up behind it instead of all
+            # waiting out the same delay and leaving together.
+            now = reactor.seconds()  # type: ignore[attr-defined]
+            start = max(now, gate.last_start + max(self.delay, gate.delay))
+            gate.last_start = start
+            if start > now:
+                await maybe_deferred_to_future(deferLater(reactor, start - now, lambda: None))
         except BaseException:
             gate.semaphore.release()
             raise

@@ -57,3 +57,23 @@ def test_check_without_live_only_validates(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--config", str(config), "check"])
     assert result.exit_code == 0, result.output
     assert "registry: 5 outlets, 5 discovery URLs, valid" in result.output
+
+
+def test_check_spaces_requests_to_a_host_by_the_outlet_delay(tmp_path: Path) -> None:
+    # GDELT asks for 5 s between requests: `check --live` keeps to an outlet's `delay` as the
+    # crawl does, on top of its own --delay, for each host (here all outlets share one).
+    with serve_sites() as (base, log):
+        config = workspace(tmp_path, base, "check")
+        sources = config.parent / "sources.toml"
+        text = sources.read_text(encoding="utf-8")
+        sources.write_text(text + "delay = 0.5\n", encoding="utf-8")  # the last table: gdelt_test
+        result = CliRunner().invoke(
+            cli,
+            ["--config", str(config), "check", "--live", "--delay", "0", "gdelt_test", "gazette"],
+        )
+        arrivals = list(log.arrivals)
+    assert "gdelt_test" in result.output and "gazette" in result.output, result.output
+    # robots.txt, then the GDELT search, then the feed: the feed waited for the GDELT outlet's delay
+    # (robots.txt goes through its own reader, outside this spacing)
+    assert len(arrivals) >= 3
+    assert arrivals[-1] - arrivals[-2] >= 0.3, arrivals

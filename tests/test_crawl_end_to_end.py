@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 from tests.conftest import ckmon
-from tests.crawlsite import EXPECTED, SiteLog, registry, serve_sites, workspace
+from tests.crawlsite import EXPECTED, UNREACHABLE, SiteLog, registry, serve_sites, workspace
 
 DISCOVERY = {
     "/gazette/feed.rss",
@@ -171,7 +171,10 @@ def test_an_outlet_delay_spaces_every_request_to_its_discovery_host(tmp_path: Pa
     assert any("/gazette/" in p for p in paths) and any("/khmerdaily/" in p for p in paths)
     assert len(times) >= 6
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-    assert min(gaps) >= 0.45, gaps  # each request came half a second after the one before
+    # Half a second apart, give or take the scheduling of two processes on a busy machine
+    # (without the delay the gaps are milliseconds)
+    assert min(gaps) >= 0.3, gaps
+    assert times[-1] - times[0] >= 0.5 * (len(times) - 1) - 0.1, gaps
 
 
 def test_an_outlet_delay_must_be_a_sensible_number(tmp_path: Path) -> None:
@@ -180,12 +183,12 @@ def test_an_outlet_delay_must_be_a_sensible_number(tmp_path: Path) -> None:
 
     path = tmp_path / "sources.toml"
     for bad in ('"5"', "-1", "true", "3600"):
-        path.write_text(registry("http://127.0.0.1:9") + f"delay = {bad}\n", encoding="utf-8")
+        path.write_text(registry(UNREACHABLE) + f"delay = {bad}\n", encoding="utf-8")
         try:
             load_sources(path)
         except ConfigError as exc:
             assert "'delay' must be a number of seconds from 0 to 600" in str(exc)
         else:
             raise AssertionError(f"delay = {bad} was accepted")
-    path.write_text(registry("http://127.0.0.1:9") + "delay = 5\n", encoding="utf-8")
+    path.write_text(registry(UNREACHABLE) + "delay = 5\n", encoding="utf-8")
     assert load_sources(path)["gdelt_test"].delay == 5.0

@@ -172,17 +172,9 @@ def test_page_declaring_everything_needs_no_metadata_pass_and_loses_nothing() ->
     assert "Paragraph 7" in article.text
 
 
-def test_summary_and_picture_from_less_common_meta_names_need_no_metadata_pass(
+def test_metadata_pass_runs_only_where_it_can_fill_something(
     monkeypatch,  # type: ignore[no-untyped-def]
 ) -> None:
-    # Title and author declared; the summary and the picture only under names trafilatura's
-    # metadata also reads (Dublin Core, og:image:secure_url): read here, without that pass.
-    head = (
-        '<meta property="og:title" content="Korea funds Cambodian rural roads">'
-        '<meta name="dc.description" content="A new loan for 300 km of roads.">'
-        '<meta property="og:image:secure_url" content="https://gazette.test/roads.jpg">'
-        '<meta name="author" content="Chan Sophea">'
-    )
     import trafilatura
 
     passes: list[bool] = []
@@ -193,13 +185,31 @@ def test_summary_and_picture_from_less_common_meta_names_need_no_metadata_pass(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(trafilatura, "bare_extraction", counting)
-    article = extract_article(page(head), "https://gazette.test/roads")
+    declared = (
+        '<meta property="og:title" content="Korea funds Cambodian rural roads">'
+        '<meta name="author" content="Chan Sophea">'
+    )
+    # Title and author declared, no summary or picture anywhere: nothing for the pass to find
+    article = extract_article(page(declared), "https://gazette.test/roads")
     assert passes == [False]
+    assert article.lead.startswith("Paragraph 0") and article.image == ""
+
+    # A summary and pictures only under names `read_declared` does not use: the pass finds them,
+    # and a publisher logo in the body's microdata does not replace the story's picture
+    passes.clear()
+    head = declared + (
+        '<meta name="dc.description" content="A new loan for 300 km of roads.">'
+        '<meta name="twitter:image:src" content="https://gazette.test/roads.jpg">'
+    )
+    logo = '<div itemprop="publisher"><meta itemprop="image" content="https://gazette.test/logo.png"></div>'
+    article = extract_article(page(head, extra=logo), "https://gazette.test/roads")
+    assert passes == [True]
     assert article.lead == "A new loan for 300 km of roads."
     assert article.image == "https://gazette.test/roads.jpg"
-    # Without a declared author, the metadata pass looks for a byline
+
+    # Without a declared author, the pass looks for a byline
     passes.clear()
-    extract_article(page(head.replace("author", "keywords")), "https://gazette.test/roads")
+    extract_article(page(declared.replace("author", "keywords")), "https://gazette.test/roads")
     assert passes == [True]
 
 

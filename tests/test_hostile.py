@@ -14,7 +14,7 @@ from sqlalchemy import update
 from digest.extract import extract_article
 from digest.publish import publish_due
 from digest.store import ArticleRow, make_sessionmaker
-from tests.test_render import _chromium
+from tests.browser import headless_chromium
 from tests.weekdata import NOW, make_config, populate
 
 RLO, ZWSP, ZWJ, LS = "\u202e", "\u200b", "\u200d", "\u2028"
@@ -95,7 +95,7 @@ def test_hostile_digest_runs_no_script_in_chromium(tmp_path: Path) -> None:
     msg, _ = _publish(tmp_path)
     page = tmp_path / "hostile.html"
     page.write_text(msg.get_body(("html",)).get_content(), encoding="utf-8")
-    dom = _chromium(tmp_path, "--dump-dom", page.as_uri())
+    dom = headless_chromium(tmp_path, "--dump-dom", page.as_uri())
     assert dom.returncode == 0, dom.stderr[-2000:]
     soup = BeautifulSoup(dom.stdout, "html.parser")
     assert soup.title is not None and "pwned" not in soup.title.get_text()

@@ -6,7 +6,6 @@ import email
 import os
 import re
 import shutil
-import subprocess
 import unicodedata
 from datetime import UTC, datetime, timedelta
 from email import policy
@@ -21,12 +20,12 @@ from digest.publish import write_edition
 from digest.render import render, render_mail
 from digest.store import make_sessionmaker
 from digest.textnorm import clip
+from tests.browser import headless_chromium
 from tests.weekdata import ARTICLES, NOW, make_config, populate
 
 TZ = ZoneInfo("Asia/Phnom_Penh")
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE_GOLDEN = os.environ.get("CKMON_UPDATE_GOLDEN") == "1"  # the only way to rewrite them
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 GOLDEN_CONFIG = """reply_to = "Desk editor <editor@ckmon.test>"
 list_unsubscribe = "mailto:unsubscribe@ckmon.test?subject=unsubscribe"
 
@@ -209,40 +208,17 @@ def test_golden_files_for_a_fixed_week(tmp_path: Path) -> None:
         assert needle in html
 
 
-def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    return subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--hide-scrollbars",
-            f"--user-data-dir={tmp_path / 'chromium-profile'}",
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
-
-
 def test_mail_renders_in_headless_chromium(tmp_path: Path) -> None:
     from PIL import Image
 
     page = tmp_path / "digest.html"
     page.write_text(_golden_parts(tmp_path)["digest.html"], encoding="utf-8")
     png = tmp_path / "digest.png"
-    shot = _chromium(tmp_path, "--window-size=800,2200", f"--screenshot={png}", page.as_uri())
+    shot = headless_chromium(
+        tmp_path, "--window-size=800,2200", f"--screenshot={png}", page.as_uri()
+    )
     assert png.is_file(), shot.stderr[-2000:]
-    dom = _chromium(tmp_path, "--dump-dom", page.as_uri()).stdout
+    dom = headless_chromium(tmp_path, "--dump-dom", page.as_uri()).stdout
     for _, title, *_ in ARTICLES:  # the browser's DOM holds every story, in its own script
         assert title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in dom
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from digest.cli import cli
-from tests.test_dedupe import COPY, OTHER_WRITEUP, WIRE
+from tests.samples import COPY, OTHER_WRITEUP, WIRE
 
 RECORDS = [
     {

@@ -1,8 +1,12 @@
-"""The environment for a child `ckmon` or `scrapy` process that a test starts."""
+"""The environment for a child `ckmon` or `scrapy` process that a test starts, and the folder it
+starts in."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]  # the project: scrapy.cfg is here
 
 
 def child_env(**extra: str) -> dict[str, str]:

@@ -1,20 +1,16 @@
-"""Shared fixtures: the loopback test site, ../shared, and a ckmon workspace in a temp folder."""
+"""Shared fixtures: the loopback test site, ../shared, and the PostgreSQL and Redis test servers."""
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from digest.localsite import serve
-from tests.childenv import child_env
+from tests.childenv import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 SITE = Path(__file__).parent / "site"
 
@@ -35,39 +31,6 @@ def site() -> Iterator[tuple[str, list[str]]]:
     """tests/site served on loopback: (base URL, paths requested so far)."""
     with serve(SITE) as served:
         yield served
-
-
-def write_workspace(tmp: Path, sources: str) -> Path:
-    """A ckmon.toml for a crawl of loopback sites into a temp store; returns its path."""
-    (tmp / "sources.toml").write_text(sources, encoding="utf-8")
-    config = tmp / "ckmon.toml"
-    config.write_text(
-        """
-[crawl]
-allow_private_addresses = true   # the test site is on loopback
-sources_file = "sources.toml"
-
-[scrapy]
-DOWNLOAD_DELAY = 0
-AUTOTHROTTLE_ENABLED = false
-LOG_LEVEL = "INFO"
-""",
-        encoding="utf-8",
-    )
-    return config
-
-
-def ckmon(config: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run the real `ckmon` command in a child process (a Twisted reactor runs once per process)."""
-    env = child_env(CKMON_CONFIG=str(config))
-    return subprocess.run(
-        [sys.executable, "-m", "digest", *args],
-        cwd=config.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 # --- PostgreSQL and Redis: real servers, named by CKMON_TEST_POSTGRES_URL / CKMON_TEST_REDIS_URL
@@ -125,27 +88,3 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'store.sqlite'}"
     return request.getfixturevalue("postgres_url")
-
-
-def run_together(count: int, target: Callable[[int, threading.Barrier], None]) -> None:
-    """Run `target(index, barrier)` in `count` threads; they meet at the barrier to start at once.
-
-    A thread's exception fails the calling test (and breaks the barrier, so no thread waits forever).
-    """
-    start = threading.Barrier(count, timeout=30)
-    errors: list[BaseException] = []
-
-    def run(index: int) -> None:
-        try:
-            target(index, start)
-        except BaseException as exc:  # re-raised in the test below
-            errors.append(exc)
-            start.abort()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    if errors:
-        raise errors[0]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from tests.conftest import write_workspace
+from tests.cli import write_workspace
 
 # Sample text written for these tests (not taken from any outlet).
 ARTICLE = """<!doctype html><html lang="en"><head><meta charset="utf-8">

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from tests.conftest import ckmon, write_workspace
+from tests.cli import ckmon, write_workspace
 from tests.crawlsite import serve_sites
 
 FEED = """<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Water desk</title>

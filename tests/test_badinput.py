@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests.badsite import serve_ports
-from tests.conftest import ckmon, write_workspace
+from tests.cli import ckmon, write_workspace
 
 CASES = Path(__file__).parent / "badinput"
 HUGE_ITEMS = 20_000

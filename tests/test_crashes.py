@@ -19,7 +19,7 @@ import pytest
 
 from digest.localsite import write_numbered_site
 from tests.childenv import child_env
-from tests.conftest import write_workspace
+from tests.cli import write_workspace
 from tests.crawlsite import serve_sites
 from tests.smtpserver import PASSWORD, USER, Recorder, free_port, self_signed, smtp_server
 

@@ -7,7 +7,7 @@ import re
 import sqlite3
 from pathlib import Path
 
-from tests.conftest import ckmon
+from tests.cli import ckmon
 from tests.crawlsite import EXPECTED, UNREACHABLE, SiteLog, registry, serve_sites, workspace
 
 DISCOVERY = {

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from spiders.resolver import GuardedResolver, allowed_names
-from tests.childenv import child_env
-from tests.conftest import ROOT
+from tests.childenv import ROOT, child_env
 
 
 def test_allowed_names_take_the_host_part() -> None:

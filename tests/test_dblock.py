@@ -26,8 +26,8 @@ from digest.store import (
     make_sessionmaker,
 )
 from tests.childenv import child_env
-from tests.conftest import run_together
 from tests.smtpserver import PASSWORD, USER, Recorder, free_port, self_signed, smtp_server
+from tests.threads import run_together
 from tests.weekdata import make_config
 
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # Monday 08:00 in Phnom Penh: the edition is due

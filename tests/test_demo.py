@@ -7,7 +7,7 @@ import email.policy
 from email.message import Message
 from pathlib import Path
 
-from tests.conftest import ckmon
+from tests.cli import ckmon
 
 
 def _part(message: Message, kind: str) -> str:

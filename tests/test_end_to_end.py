@@ -11,7 +11,7 @@ from email import policy
 from pathlib import Path
 
 from tests.childenv import child_env
-from tests.conftest import ckmon, write_workspace
+from tests.cli import ckmon, write_workspace
 from tests.crawlsite import DEAD_OUTLET
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import ckmon, write_workspace
+from tests.cli import ckmon, write_workspace
 from tests.crawlsite import DEAD_OUTLET
 
 

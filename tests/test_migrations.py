@@ -12,7 +12,7 @@ from sqlalchemy import Column, Integer, MetaData, create_engine, inspect, text
 
 from digest import migrate
 from digest.store import create_store_engine, make_engine
-from tests.conftest import run_together
+from tests.threads import run_together
 
 
 def test_models_and_migrations_agree(store_url: str) -> None:

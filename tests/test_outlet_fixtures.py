@@ -22,7 +22,7 @@ from digest.dates import ICT, KST
 from digest.sources import KINDS, load_sources
 from digest.store import ArticleRow, CrawlRun, Outlet, make_sessionmaker
 from digest.urls import canonical_url
-from tests.conftest import ckmon
+from tests.cli import ckmon
 
 OUTLETS = Path(__file__).parent / "outlets"
 TYPES = {

@@ -15,7 +15,7 @@ import pytest
 from digest.config import load_config
 from digest.lock import hold_lock
 from tests.childenv import child_env
-from tests.conftest import ckmon
+from tests.cli import ckmon
 from tests.crawlsite import DEAD_OUTLET, UNREACHABLE
 from tests.slow_site import slow_site, workspace
 

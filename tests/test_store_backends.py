@@ -20,7 +20,7 @@ from digest.store import (
     insert_article,
     make_sessionmaker,
 )
-from tests.conftest import run_together
+from tests.threads import run_together
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 STORY = (

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from digest.localsite import serve, write_numbered_site
 from digest.store import ArticleRow, CrawlRun, make_sessionmaker
 from tests.childenv import child_env
-from tests.conftest import write_workspace
+from tests.cli import write_workspace
 from tests.crawlsite import EXPECTED, serve_sites, workspace
 
 ARTICLES = 30

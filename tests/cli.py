@@ -1,0 +1,42 @@
+"""The real `ckmon` command in a child process, and a workspace for it to crawl loopback sites."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.childenv import child_env
+
+
+def write_workspace(tmp: Path, sources: str) -> Path:
+    """A ckmon.toml for a crawl of loopback sites into a temp store; returns its path."""
+    (tmp / "sources.toml").write_text(sources, encoding="utf-8")
+    config = tmp / "ckmon.toml"
+    config.write_text(
+        """
+[crawl]
+allow_private_addresses = true   # the test site is on loopback
+sources_file = "sources.toml"
+
+[scrapy]
+DOWNLOAD_DELAY = 0
+AUTOTHROTTLE_ENABLED = false
+LOG_LEVEL = "INFO"
+""",
+        encoding="utf-8",
+    )
+    return config
+
+
+def ckmon(config: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run the real `ckmon` command in a child process (a Twisted reactor runs once per process)."""
+    env = child_env(CKMON_CONFIG=str(config))
+    return subprocess.run(
+        [sys.executable, "-m", "digest", *args],
+        cwd=config.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

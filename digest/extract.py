@@ -9,21 +9,26 @@ Order of trust, field by field:
 - published: declared stamp → selector → htmldate → Korean/Khmer stamps in date-like elements →
   the feed or sitemap date the caller passes; `date_source` records which one won;
 - updated: declared stamp → selector → a stamp the page labels as the update ("수정", "Updated").
+
+The stamps a page prints are read from the lxml tree trafilatura parses, in one walk shared by the
+publication and the update search; BeautifulSoup is built only for the outlet's CSS selectors.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+import lxml.etree
 import lxml.html
 import py3langid
 import trafilatura
 from bs4 import BeautifulSoup
-from bs4.element import Tag
 from htmldate import find_date
 from soupsieve import SelectorSyntaxError
 from trafilatura.metadata import METANAME_DESCRIPTION, METANAME_IMAGE
@@ -52,6 +57,12 @@ META_DESCRIPTIONS = frozenset(METANAME_DESCRIPTION | {"og:description"})
 META_IMAGES = frozenset(METANAME_IMAGE)
 MIN_SELECTOR_BODY = 80  # a body selector that yields less than this matched nothing useful
 _TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|:|«|»|/|l)\s+")
+# Elements whose strings a reader is not shown as text (BeautifulSoup's get_text leaves them out
+# too): code, inert templates, ruby glosses
+_UNSHOWN = ("rp", "rt", "script", "style", "template")
+_SHOWN_STRINGS = lxml.etree.XPath(
+    f"descendant::text()[not({' or '.join(f'ancestor::{tag}' for tag in _UNSHOWN)})]"
+)
 _DATEISH = re.compile(r"date|time|byline|info|write|publish|posted|meta|article_?tit", re.I)
 _PUBLISHED_LABEL = re.compile(
     r"(?:written|published|posted|first published|입력|등록|기사입력|게재|ចុះផ្សាយ|ផ្សាយ)\s*(?:on|at)?\s*[:：]?\s*",
@@ -106,31 +117,25 @@ def extract_article(
     Never raises on bad markup: what cannot be found stays empty, and the caller decides.
     """
     text_html = decode_file(html) if isinstance(html, bytes) else html
-    made: list[BeautifulSoup] = []
-
-    def soup() -> BeautifulSoup:
-        """The page as BeautifulSoup, built only when a selector or a date search needs it."""
-        if not made:
-            made.append(BeautifulSoup(text_html, "lxml"))
-        return made[0]
-
-    # One parse of the page, made as trafilatura makes it: the declared metadata is read from it
-    # and both trafilatura passes start from it (each works on its own copy).
+    # One parse of the page, made as trafilatura makes it: the declared metadata, the headline and
+    # the printed stamps are read from it, and both trafilatura passes start from it (each works
+    # on its own copy). Its date-like elements are walked once, when a date search needs them.
     page = load_html(text_html)
+    marks = cache(lambda: _date_marks(page))
     declared = read_declared(page)
-    picked = _by_selectors(soup(), selectors) if selectors else {}
+    picked = _by_selectors(BeautifulSoup(text_html, "lxml"), selectors) if selectors else {}
     doc = _trafilatura(page, url, metadata=_needs_metadata(declared, picked))
 
     title = (
-        picked.get("title") or declared.title or (doc.title if doc else "") or _text(soup().title)
+        picked.get("title") or declared.title or (doc.title if doc else "") or _first(page, "title")
     )
-    title = _untruncated(title, lambda: [doc.title if doc else "", _text(soup().find("h1"))])
+    title = _untruncated(title, lambda: [doc.title if doc else "", _first(page, "h1")])
     title = clean_title(title, declared.site_name, url)
     body = picked.get("body") or _body(page, url, doc)
     lead = picked.get("lead") or declared.description or (doc.description if doc else "") or ""
     lead = " ".join(lead.split()) or _first_paragraph(body)
     lang = _language(title, lead, body, declared.lang)
-    published, source = _published(declared, picked, text_html, soup, lang, url, now)
+    published, source = _published(declared, picked, text_html, marks, lang, url, now)
     if published is None and fallback_published is not None:
         published, source = fallback_published, fallback_source
     authors = _authors(picked, declared, doc)
@@ -141,7 +146,7 @@ def extract_article(
         lead=lead,
         authors=authors,
         published=published,
-        updated=_updated(declared, picked, page, zone_for(lang, url), lang, now),
+        updated=_updated(declared, picked, marks, zone_for(lang, url), lang, now),
         date_source=source,
         image=declared.image or (doc.image if doc and doc.image else ""),
         lang=lang,
@@ -259,7 +264,7 @@ def _published(
     declared: Declared,
     picked: dict[str, str],
     html: str,
-    soup: Callable[[], BeautifulSoup],
+    marks: Callable[[], _DateMarks],
     lang: str,
     url: str,
     now: datetime | None,
@@ -273,62 +278,25 @@ def _published(
         when = parse_date(picked["published"], lang, tz)
         if plausible(when, now):
             return when, "selector"
-    when = _labelled_date(soup(), lang, tz, now)
+    when = _labelled(marks().texts, _PUBLISHED_LABEL, lambda s: parse_date(s, lang, tz), now)
     if when is not None:
         return when, "page"
     if lang in ZONE_BY_LANG:  # Korean/Khmer bylines: htmldate does not read 년월일 or Khmer digits
-        when = _dated_element(soup(), lang, tz, now)
+        when = _dated_element(marks(), lang, tz, now)
         if when is not None:
             return when, "page"
     found = find_date(html, outputformat="%Y-%m-%dT%H:%M:%S%z", original_date=True)
     when = (parse_iso(found, tz) or parse_iso(found[:10], tz)) if found else None
     if plausible(when, now):
         return when, "htmldate"
-    when = _dated_element(soup(), lang, tz, now)
+    when = _dated_element(marks(), lang, tz, now)
     return (when, "page") if when is not None else (None, "")
-
-
-def _dated_element(
-    soup: BeautifulSoup, lang: str, tz: ZoneInfo | None, now: datetime | None
-) -> datetime | None:
-    """The first publication stamp in <time> or date/byline-like elements."""
-    for node in soup.find_all("time"):
-        stamp = node.get("datetime")
-        when = parse_iso(stamp, tz) if isinstance(stamp, str) else None
-        if plausible(when, now):
-            return when
-    for node in soup.find_all(_dateish):
-        text = node.get_text(" ", strip=True)[:200]
-        for when in find_dates(text, lang, tz):
-            if plausible(when, now):
-                return when
-    return None
-
-
-def _labelled_date(
-    soup: BeautifulSoup, lang: str, tz: ZoneInfo | None, now: datetime | None
-) -> datetime | None:
-    """A stamp the page labels as the publication ("Written:", "Published", "입력", "ចុះផ្សាយ")."""
-    for node in soup.find_all(_dateish):
-        text = node.get_text(" ", strip=True)[:300]
-        for label in _PUBLISHED_LABEL.finditer(text):
-            when = parse_date(text[label.end() : label.end() + 60], lang, tz)
-            if plausible(when, now):
-                return when
-    return None
-
-
-def _dateish(tag: Tag) -> bool:
-    if tag.name in ("script", "style", "html", "body"):
-        return False
-    marks = " ".join([*(tag.get("class") or []), str(tag.get("id") or "")])
-    return bool(marks and _DATEISH.search(marks))
 
 
 def _updated(
     declared: Declared,
     picked: dict[str, str],
-    tree: lxml.html.HtmlElement | None,
+    marks: Callable[[], _DateMarks],
     tz: ZoneInfo | None,
     lang: str,
     now: datetime | None,
@@ -337,20 +305,73 @@ def _updated(
     value = declared.updated or picked.get("updated", "")
     if value:
         return parse_iso(value, tz) or parse_date(value, default_tz=tz)
+    return _labelled(marks().texts, _UPDATED_LABEL, lambda s: _update_stamp(s, lang, tz), now)
+
+
+class _DateMarks(NamedTuple):
+    """Where a page prints its dates: the `datetime` of each <time>, and the text of each
+    date- or byline-like element (by class or id), in page order."""
+
+    times: list[str]
+    texts: list[str]
+
+
+def _date_marks(tree: lxml.html.HtmlElement | None) -> _DateMarks:
+    """One walk of the page for every date search: <time> stamps and date-like elements' texts.
+
+    Texts are whitespace-collapsed and cut to 300 characters: a label's stamp comes early, and
+    the rest of a long element (a whole article marked "post-meta") only costs time.
+    """
+    marks = _DateMarks([], [])
     if tree is None:
-        return None
-    for node in tree.iter():
-        if not isinstance(node.tag, str) or node.tag in ("script", "style", "html", "body"):
+        return marks
+    for node in tree.iter(lxml.etree.Element):
+        tag = node.tag
+        if tag == "time" and (stamp := node.get("datetime")) is not None:
+            marks.times.append(stamp)
+        if tag in _UNSHOWN or tag in ("html", "body"):
             continue
-        marks = f"{node.get('class') or ''} {node.get('id') or ''}"
-        if not _DATEISH.search(marks):
-            continue
-        text = " ".join(node.text_content().split())[:300]
-        for label in _UPDATED_LABEL.finditer(text):
-            after = fold_digits(text[label.end() : label.end() + 60])
-            stamps = find_dates(after, lang, tz)  # numeric, Korean and Khmer forms
-            stamp = None if stamps else _STAMP.match(after)  # "Feb 18, 2020": dateparser
-            when = stamps[0] if stamps else parse_date(stamp.group(), lang, tz) if stamp else None
+        if _DATEISH.search(f"{node.get('class') or ''} {node.get('id') or ''}"):
+            marks.texts.append(" ".join(_shown_text(node).split())[:300])
+    return marks
+
+
+def _labelled(
+    texts: Iterable[str],
+    label: re.Pattern[str],
+    read: Callable[[str], datetime | None],
+    now: datetime | None,
+) -> datetime | None:
+    """The first plausible stamp after a label ("Published:", "입력", "수정", "ចុះផ្សាយ")."""
+    for text in texts:
+        for found in label.finditer(text):
+            when = read(text[found.end() : found.end() + 60])
+            if plausible(when, now):
+                return when
+    return None
+
+
+def _update_stamp(after: str, lang: str, tz: ZoneInfo | None) -> datetime | None:
+    """The stamp after an update label: numeric, Korean and Khmer forms, else the year-bounded
+    text before whatever follows ("Feb 18, 2020 Share") for dateparser."""
+    after = fold_digits(after)
+    stamps = find_dates(after, lang, tz)
+    if stamps:
+        return stamps[0]
+    stamp = _STAMP.match(after)
+    return parse_date(stamp.group(), lang, tz) if stamp else None
+
+
+def _dated_element(
+    marks: _DateMarks, lang: str, tz: ZoneInfo | None, now: datetime | None
+) -> datetime | None:
+    """The first publication stamp in <time> or date/byline-like elements."""
+    for stamp in marks.times:
+        when = parse_iso(stamp, tz)
+        if plausible(when, now):
+            return when
+    for text in marks.texts:
+        for when in find_dates(text[:200], lang, tz):
             if plausible(when, now):
                 return when
     return None
@@ -402,5 +423,13 @@ def _by_selectors(soup: BeautifulSoup, selectors: dict[str, str]) -> dict[str, s
     return found
 
 
-def _text(node: object) -> str:
-    return node.get_text(" ", strip=True) if node is not None else ""  # type: ignore[attr-defined]
+def _shown_text(node: lxml.html.HtmlElement) -> str:
+    """The node's text as BeautifulSoup's get_text(" ", strip=True) gives it: each string
+    stripped and joined by spaces, without scripts, styles, templates or ruby glosses."""
+    return " ".join(t for s in _SHOWN_STRINGS(node) if (t := s.strip()))
+
+
+def _first(tree: lxml.html.HtmlElement | None, tag: str) -> str:
+    """The text of the page's first `tag` element ("" when there is none)."""
+    node = tree.find(f".//{tag}") if tree is not None else None
+    return _shown_text(node) if node is not None else ""

@@ -80,3 +80,54 @@ def test_labelled_update_stamp_in_english() -> None:
     )
     article = extract_article(html, "https://news.example.com/deal")
     assert article.updated == datetime(2022, 12, 22, tzinfo=UTC)
+
+
+def _story(head_line: str) -> str:
+    return (
+        "<html><head><title>Korea and Cambodia open a labour desk</title></head><body><article>"
+        f"<h1>Korea and Cambodia open a labour desk</h1>{head_line}"
+        + "<p>Officials from Seoul and Phnom Penh opened a desk for migrant workers on Monday.</p>"
+        * 3
+        + "</article></body></html>"
+    )
+
+
+def test_update_stamp_split_across_elements_is_read_as_shown() -> None:
+    # Date and time in separate nodes, as a CMS prints them: "2019 7:16", not "20197:16"
+    line = (
+        '<div class="story-time"><time>Updated Tue, Nov 19 2019<span class="sep"></span>'
+        "7:16 AM</time></div>"
+    )
+    article = extract_article(_story(line), "https://news.example.com/desk")
+    assert article.updated == datetime(2019, 11, 19, 7, 16, tzinfo=UTC)
+
+
+def test_script_inside_a_date_line_is_not_read_as_a_stamp() -> None:
+    line = (
+        '<p class="post-date">Published: <script>var built = "2001-01-01";</script>Dec 20, 2022</p>'
+        '<p class="post-date">Updated: <script>var cached = "2001-02-02";</script>Dec 22, 2022</p>'
+    )
+    article = extract_article(_story(line), "https://news.example.com/desk")
+    assert article.published == datetime(2022, 12, 20, tzinfo=UTC)
+    assert article.date_source == "page"
+    assert article.updated == datetime(2022, 12, 22, tzinfo=UTC)
+
+
+def test_beautifulsoup_is_built_only_for_selectors(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import digest.extract
+
+    built: list[str] = []
+    real = digest.extract.BeautifulSoup
+
+    def counting(markup, *args, **kwargs):  # type: ignore[no-untyped-def]
+        built.append(markup)
+        return real(markup, *args, **kwargs)
+
+    monkeypatch.setattr(digest.extract, "BeautifulSoup", counting)
+    # No declared date: the labelled, the dated-element and the update searches all run
+    article = extract_article(BYLINE_PAGE, "https://news.example.kr/a/1")
+    assert article.published is not None and article.updated is not None
+    assert built == []
+    article = extract_article(BYLINE_PAGE, "https://news.example.kr/a/1", {"title": "h1"})
+    assert article.title == "한-캄 노동 협력 확대"
+    assert len(built) == 1

@@ -15,7 +15,12 @@ from urllib.parse import urljoin, urlsplit
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    IgnoreRequest,
+    NotConfigured,
+)
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -302,6 +307,7 @@ class _Gate:
 
 # Per host, shared by every crawler of the process (one crawler per outlet).
 _GATES: dict[str, _Gate] = {}
+_NEVER_SENT = (CannotResolveHostError, DownloadConnectionRefusedError)
 
 
 class HostGateMiddleware:
@@ -343,6 +349,7 @@ class HostGateMiddleware:
             # waiting out the same delay and leaving together.
             now = reactor.seconds()  # type: ignore[attr-defined]
             start = max(now, gate.last_start + max(self.delay, gate.delay))
+            request.meta["ckmon_gate_booked"] = (gate.last_start, start)
             gate.last_start = start
             if start > now:
                 await maybe_deferred_to_future(deferLater(reactor, start - now, lambda: None))
@@ -357,8 +364,18 @@ class HostGateMiddleware:
             _GATES[host].semaphore.release()
 
     def process_response(self, request: Request, response: Response) -> Response:
+        request.meta.pop("ckmon_gate_booked", None)
         self._release(request)
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:
+        # A request that never reached the host (its name did not resolve, or nothing listened)
+        # does not count against its delay: offline, GDELT's 5 s would otherwise space every
+        # failed attempt and retry.
+        booked = request.meta.pop("ckmon_gate_booked", None)
+        host = request.meta.get("ckmon_gate")
+        if booked is not None and host is not None and isinstance(exception, _NEVER_SENT):
+            gate = _GATES[host]
+            if gate.last_start == booked[1]:  # nothing booked after it
+                gate.last_start = booked[0]
         self._release(request)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
-from tests.cli import ckmon
+from tests.cli import ckmon, write_workspace
 from tests.crawlsite import EXPECTED, UNREACHABLE, SiteLog, registry, serve_sites, workspace
 
 DISCOVERY = {
@@ -192,3 +193,23 @@ def test_an_outlet_delay_must_be_a_sensible_number(tmp_path: Path) -> None:
             raise AssertionError(f"delay = {bad} was accepted")
     path.write_text(registry(UNREACHABLE) + "delay = 5\n", encoding="utf-8")
     assert load_sources(path)["gdelt_test"].delay == 5.0
+
+
+def test_attempts_that_never_reach_a_delayed_host_do_not_wait_for_its_delay(tmp_path: Path) -> None:
+    # Offline, or with nothing listening, no request reaches the API: its 3 s between requests
+    # must not space three failed attempts 3 s apart (each would then cost the run its delay).
+    feeds = ", ".join(f'"{UNREACHABLE}/{name}.rss"' for name in "abc")
+    config = write_workspace(
+        tmp_path,
+        f'[deadapi]\ntitle = "Dead API"\nlang = "en"\nhome = "{UNREACHABLE}/"\nkind = "feed"\n'
+        f"feeds = [{feeds}]\ndelay = 3\n",
+    )
+    config.write_text(config.read_text(encoding="utf-8") + "RETRY_TIMES = 0\n", encoding="utf-8")
+    ran = ckmon(config, "crawl")
+    failed = [
+        datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f")
+        for line in ran.stderr.splitlines()
+        if "discovery URL failed" in line
+    ]
+    assert len(failed) == 3, ran.stderr
+    assert (failed[-1] - failed[0]).total_seconds() < 2.0, ran.stderr

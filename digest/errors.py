@@ -15,6 +15,12 @@ class ConfigError(CkmonError):
     exit_code = 2
 
 
+class StoreError(CkmonError):
+    """The store could not be opened: its server is down or unreachable, or the URL is wrong."""
+
+    exit_code = 6
+
+
 class LockedError(CkmonError):
     """Another ckmon run holds the lock."""
 

@@ -26,9 +26,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from digest.errors import ConfigError
+from digest.errors import ConfigError, StoreError
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -208,9 +209,12 @@ def create_store_engine(url: str) -> Engine:
     from digest.migrate import upgrade
 
     parsed = make_url(url)
+    shown = parsed.render_as_string(hide_password=True)  # messages never carry the password
     backend = parsed.get_backend_name()
     if backend not in SUPPORTED_BACKENDS:
-        raise ConfigError(f"database {url!r}: ckmon runs on SQLite or PostgreSQL, not {backend!r}")
+        raise ConfigError(
+            f"database {shown!r}: ckmon runs on SQLite or PostgreSQL, not {backend!r}"
+        )
     if backend == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, pool_pre_ping=backend == "postgresql")
@@ -218,6 +222,13 @@ def create_store_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     try:
         upgrade(engine)
+    except OperationalError as exc:  # the first connection: a server down, a file not openable
+        engine.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise StoreError(
+            f"cannot open the store {shown}: {reason} (check [store] url or $CKMON_DATABASE_URL, "
+            "and that the database server is running)"
+        ) from exc
     except BaseException:
         engine.dispose()
         raise

@@ -27,3 +27,31 @@ def test_crawl_spider_arguments_are_checked_before_any_crawl(args: list[str], me
     result = CliRunner().invoke(cli, ["crawl", *args])
     assert result.exit_code == 2, result.output
     assert message in result.output
+
+
+def test_a_store_that_cannot_be_opened_is_one_line_without_the_password(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    from tests.childenv import child_env
+
+    (tmp_path / "ckmon.toml").write_text("", encoding="utf-8")
+    env = child_env(
+        CKMON_CONFIG=str(tmp_path / "ckmon.toml"),
+        # nothing listens on port 1
+        CKMON_DATABASE_URL="postgresql+psycopg://ckmon:s3cret-pw@127.0.0.1:1/ckmon",
+    )
+    ran = subprocess.run(
+        [sys.executable, "-m", "digest", "sources"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ran.returncode == 6, ran.stderr
+    assert ran.stderr.startswith(
+        "ckmon: error: cannot open the store postgresql+psycopg://ckmon:***@127.0.0.1:1/ckmon: "
+    )
+    assert "s3cret-pw" not in ran.stderr + ran.stdout
+    assert "Traceback" not in ran.stderr

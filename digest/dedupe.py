@@ -302,18 +302,11 @@ class Deduper:
                 break
         return rows
 
-    def best_match(
-        self, text: str, texts: TextLookup | None = None
-    ) -> tuple[int, float, float] | None:
-        """(article id, Jaccard, containment) of the closest duplicate of `text`, or None.
-
-        `texts` fetches the candidates' texts (default: the lookup the index was made with)."""
-        shingles, m, _ = self._sketch(text)
-        return self._closest(shingles, m, texts)
-
     def _closest(
         self, mine: np.ndarray, m: MinHash | None, texts: TextLookup | None
     ) -> tuple[int, float, float] | None:
+        """(article id, Jaccard, containment) of the closest duplicate of the sketched text, or
+        None. `texts` fetches the candidates' texts (default: the lookup the index was made with)."""
         s = self.settings
         if m is None:
             return None

@@ -289,6 +289,8 @@ def _published(
     when = (parse_iso(found, tz) or parse_iso(found[:10], tz)) if found else None
     if plausible(when, now):
         return when, "htmldate"
+    if lang in ZONE_BY_LANG:  # searched above already
+        return None, ""
     when = _dated_element(marks(), lang, tz, now)
     return (when, "page") if when is not None else (None, "")
 

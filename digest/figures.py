@@ -29,6 +29,7 @@ _SCALE = {
     "សែន": 1e5,
     "លាន": 1e6,
     "ប៊ីលាន": 1e9,
+    "ពាន់លាន": 1e9,  # a thousand millions
 }
 _KO_UNIT = {"천": 1e3, "만": 1e4, "억": 1e8, "조": 1e12}
 _NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?"
@@ -36,7 +37,7 @@ _NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _FIGURE = re.compile(
     rf"(?<![A-Za-z0-9.,])(?P<ko>(?:{_NUMBER}\s*[천만억조]+\s*)+(?:{_NUMBER}(?![\d.,]))?)"
     rf"|(?<![A-Za-z0-9.,])(?P<num>{_NUMBER})(?![\d])"
-    r"(?:\s*(?P<scale>thousand|million|billion|bn|trillion|ពាន់លាន|ប៊ីលាន|ពាន់|ម៉ឺន|សែន|លាន)(?![A-Za-z]))?",
+    rf"(?:\s*(?P<scale>{'|'.join(sorted(_SCALE, key=len, reverse=True))})(?![A-Za-z]))?",
     re.IGNORECASE,
 )
 _KO_PART = re.compile(rf"({_NUMBER})?\s*([천만억조])?")
@@ -56,9 +57,7 @@ def figures(text: str, lang: str = "") -> list[float]:
         else:
             raw = match.group("num")
             scale = (match.group("scale") or "").lower()
-            value = float(raw.replace(",", "")) * (
-                1e9 if scale == "ពាន់លាន" else _SCALE.get(scale, 1.0)
-            )
+            value = float(raw.replace(",", "")) * _SCALE.get(scale, 1.0)
             plain = not scale and "," not in raw and "." not in raw
         if value < MIN_FIGURE or (plain and (1900 <= value <= 2100 or value >= 1e9)):
             continue  # a bare year, or a long digit string (an id, a phone number)

@@ -22,7 +22,7 @@ from bs4 import BeautifulSoup
 from digest.aggregators import parse_gdelt
 from digest.netguard import UnsafeURLError, check_url
 from digest.sitemaps import parse_sitemap
-from digest.sources import Source
+from digest.sources import Source, host_delays
 
 MAX_BYTES = 8 * 1024 * 1024
 
@@ -148,17 +148,13 @@ def check_sources(
     """Fetch each discovery URL once, politely, and judge what came back: `delay` seconds apart
     on one host, or longer where an outlet asks it for its discovery hosts (a search API's limit),
     as the crawl's per-host gate does."""
-    least: dict[str, float] = {}  # host -> the longest `delay` an outlet asks for it
-    for source in sources:
-        for url in source.discovery_urls:
-            host = urlsplit(url).netloc
-            least[host] = max(least.get(host, 0.0), source.delay)
+    least = host_delays(sources)
     last: dict[str, float] = {}  # host -> when it was last asked
     for source in sources:
         for method, url, pattern in _targets(source):
-            host = urlsplit(url).netloc
+            host = urlsplit(url).hostname or ""
             if host in last:
-                wait = last[host] + max(delay, least[host]) - clock()
+                wait = last[host] + max(delay, least.get(host, 0.0)) - clock()
                 if wait > 0:
                     sleep(wait)
             last[host] = clock()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -67,6 +68,18 @@ class Source:
         if self.kind == "gdelt":
             return tuple(gdelt_url(q, self.lang, self.endpoint) for q in self.queries)
         return self.feeds + self.sitemaps + tuple(listing.url for listing in self.listings)
+
+
+def host_delays(sources: Iterable[Source]) -> dict[str, float]:
+    """The longest `delay` an outlet asks for each host of its discovery URLs (host names, no
+    port): what the crawl's per-host gate and `ckmon check --live` both keep to."""
+    delays: dict[str, float] = {}
+    for source in sources:
+        if source.delay:
+            for url in source.discovery_urls:
+                host = urlsplit(url).hostname or ""
+                delays[host] = max(delays.get(host, 0.0), source.delay)
+    return delays
 
 
 def gnews_url(query: str, lang: str, endpoint: str = "") -> str:

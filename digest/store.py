@@ -25,7 +25,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -215,8 +215,8 @@ def create_store_engine(url: str) -> Engine:
         raise ConfigError(
             f"database {shown!r}: ckmon runs on SQLite or PostgreSQL, not {backend!r}"
         )
-    if backend == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    if (path := _sqlite_file(parsed)) is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, pool_pre_ping=backend == "postgresql")
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -235,14 +235,17 @@ def create_store_engine(url: str) -> Engine:
     return engine
 
 
+def _sqlite_file(parsed: URL) -> Path | None:
+    """The file of an SQLite store (None for another backend or an in-memory database)."""
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
 def sqlite_file_missing(url: str) -> bool:
     """True for an SQLite store whose file does not exist yet (opening it would create it)."""
-    parsed = make_url(url)
-    return (
-        parsed.get_backend_name() == "sqlite"
-        and parsed.database not in (None, "", ":memory:")
-        and not Path(parsed.database).exists()
-    )
+    path = _sqlite_file(make_url(url))
+    return path is not None and not path.exists()
 
 
 def make_sessionmaker(url: str) -> sessionmaker:

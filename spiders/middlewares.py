@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
@@ -34,6 +34,7 @@ from digest.backoff import backoff_delay, retry_after_seconds
 from digest.fetchstate import conditional_headers, remember
 from digest.netguard import PassedHosts, UnsafeURLError, check_url, host_port, needs_lookup
 from digest.seen import is_stored
+from digest.sources import host_delays
 from digest.store import make_engine, make_sessionmaker, utcnow
 
 log = logging.getLogger(__name__)
@@ -328,10 +329,15 @@ class HostGateMiddleware:
         self.tokens = max(1, crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 1))
         self.delay = max(0.0, crawler.settings.getfloat("DOWNLOAD_DELAY", 0.0))
         source = getattr(crawler.spider, "source", None)
-        if source is not None and source.delay:
-            for url in source.discovery_urls:
-                gate = _GATES.setdefault(urlsplit(url).hostname or "", _Gate(self.tokens))
-                gate.delay = max(gate.delay, source.delay)
+        for host, delay in host_delays([source] if source is not None else []).items():
+            gate = self._gate(host)
+            gate.delay = max(gate.delay, delay)
+
+    def _gate(self, host: str) -> _Gate:
+        gate = _GATES.get(host)
+        if gate is None:
+            gate = _GATES[host] = _Gate(self.tokens)
+        return gate
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> HostGateMiddleware:
@@ -341,7 +347,7 @@ class HostGateMiddleware:
         from twisted.internet import reactor
 
         host = urlparse_cached(request).hostname or ""
-        gate = _GATES.setdefault(host, _Gate(self.tokens))
+        gate = self._gate(host)
         await maybe_deferred_to_future(gate.semaphore.acquire())
         try:
             # The start is booked before waiting for it, so requests holding the host's other

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
 from digest.cli import cli
+from tests.cli import ckmon
 
 
 @pytest.mark.parametrize("command", sorted(cli.commands))
@@ -29,26 +32,16 @@ def test_crawl_spider_arguments_are_checked_before_any_crawl(args: list[str], me
     assert message in result.output
 
 
-def test_a_store_that_cannot_be_opened_is_one_line_without_the_password(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import subprocess
-    import sys
-
-    from tests.childenv import child_env
-
-    (tmp_path / "ckmon.toml").write_text("", encoding="utf-8")
-    env = child_env(
-        CKMON_CONFIG=str(tmp_path / "ckmon.toml"),
-        # nothing listens on port 1
-        CKMON_DATABASE_URL="postgresql+psycopg://ckmon:s3cret-pw@127.0.0.1:1/ckmon",
+def test_a_store_that_cannot_be_opened_is_one_line_without_the_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "ckmon.toml"
+    config.write_text("", encoding="utf-8")
+    # nothing listens on port 1
+    monkeypatch.setenv(
+        "CKMON_DATABASE_URL", "postgresql+psycopg://ckmon:s3cret-pw@127.0.0.1:1/ckmon"
     )
-    ran = subprocess.run(
-        [sys.executable, "-m", "digest", "sources"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    ran = ckmon(config, "sources", timeout=60)
     assert ran.returncode == 6, ran.stderr
     assert ran.stderr.startswith(
         "ckmon: error: cannot open the store postgresql+psycopg://ckmon:***@127.0.0.1:1/ckmon: "

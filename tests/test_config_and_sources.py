@@ -109,6 +109,14 @@ def test_shipped_registry_has_the_required_outlets() -> None:
             'title = "X"\nlang = "en"\nhome = "https://x.test/"\nkind = "feed"\nfeds = ["https://x.test/f"]',
             "unknown key",
         ),
+        *(
+            (
+                f'title = "X"\nlang = "en"\nhome = "https://x.test/"\nkind = "feed"\n'
+                f'feeds = ["https://x.test/f"]\ndelay = {bad}',
+                "'delay' must be a number of seconds from 0 to 600",
+            )
+            for bad in ('"5"', "-1", "true", "3600")
+        ),
     ],
 )
 def test_bad_source_entry_fails_at_load(tmp_path: Path, entry: str, message: str) -> None:
@@ -117,6 +125,16 @@ def test_bad_source_entry_fails_at_load(tmp_path: Path, entry: str, message: str
     with pytest.raises(ConfigError, match=message) as err:
         load_sources(path)
     assert "sources.toml [bad]" in str(err.value)
+
+
+def test_an_outlet_delay_is_read_in_seconds(tmp_path: Path) -> None:
+    path = tmp_path / "sources.toml"
+    path.write_text(
+        '[api]\ntitle = "X"\nlang = "en"\nhome = "https://x.test/"\nkind = "gdelt"\n'
+        'queries = ["Cambodia"]\ndelay = 5\n'
+    )
+    assert load_sources(path)["api"].delay == 5.0
+    assert load_sources()["gdelt_en"].delay == 5.0  # the shipped GDELT outlets keep GDELT's limit
 
 
 def test_scrapy_list_shows_every_outlet() -> None:

@@ -6,7 +6,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from digest.check import Fetcher, check_sources
 from digest.cli import cli
+from digest.sources import load_sources
 from tests.crawlsite import UNREACHABLE, registry, serve_sites, workspace
 
 BROKEN = """
@@ -61,19 +63,27 @@ def test_check_without_live_only_validates(tmp_path: Path) -> None:
 
 def test_check_spaces_requests_to_a_host_by_the_outlet_delay(tmp_path: Path) -> None:
     # GDELT asks for 5 s between requests: `check --live` keeps to an outlet's `delay` as the
-    # crawl does, on top of its own --delay, for each host (here all outlets share one).
-    with serve_sites() as (base, log):
+    # crawl does, on top of its own --delay, for each host (here all outlets share one). The
+    # clock stands still, so each wait is the whole spacing, and the waits are recorded.
+    with serve_sites() as (base, _):
         config = workspace(tmp_path, base, "check")
         sources = config.parent / "sources.toml"
         text = sources.read_text(encoding="utf-8")
         sources.write_text(text + "delay = 0.5\n", encoding="utf-8")  # the last table: gdelt_test
-        result = CliRunner().invoke(
-            cli,
-            ["--config", str(config), "check", "--live", "--delay", "0", "gdelt_test", "gazette"],
+        registry = load_sources(sources)
+        port = base.rsplit(":", 1)[1]
+        fetcher = Fetcher("ckmon-test", allowed_hosts=(f"127.0.0.1:{port}",))
+        slept: list[float] = []
+        results = list(
+            check_sources(
+                [registry["gdelt_test"], registry["gazette"]],
+                fetcher,
+                delay=0.1,
+                sleep=slept.append,
+                clock=lambda: 0.0,
+            )
         )
-        arrivals = list(log.arrivals)
-    assert "gdelt_test" in result.output and "gazette" in result.output, result.output
-    # robots.txt, then the GDELT search, then the feed: the feed waited for the GDELT outlet's delay
-    # (robots.txt goes through its own reader, outside this spacing)
-    assert len(arrivals) >= 3
-    assert arrivals[-1] - arrivals[-2] >= 0.3, arrivals
+    assert [r.outlet for r in results] == ["gdelt_test", "gazette"]
+    assert results[1].ok and "8 entries" in results[1].detail
+    # the gazette feed waited for the GDELT outlet's half second on the shared host, not 0.1 s
+    assert slept == [0.5]

@@ -3,7 +3,7 @@ PYTHON ?= .venv/bin/python
 
 .PHONY: bench bench-quick
 
-bench:  ## every scale benchmark (about 8 minutes on 2 cores); figures in BENCHMARKS.md
+bench:  ## every scale benchmark (about 2 minutes on 2 cores); figures in BENCHMARKS.md
 	$(PYTHON) bench/all.py
 
 bench-quick:

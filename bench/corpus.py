@@ -27,10 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from digest.dedupe import content_hash  # noqa: E402
+from digest.analysis.dedupe import content_hash  # noqa: E402
+from digest.analysis.topics import load_taxonomy  # noqa: E402
+from digest.analysis.urls import canonical_url  # noqa: E402
 from digest.tagging import Record, tag_records  # noqa: E402
-from digest.topics import load_taxonomy  # noqa: E402
-from digest.urls import canonical_url  # noqa: E402
 
 TOPICS = [
     "diplomacy",

@@ -2,8 +2,8 @@
 
 Each size runs in its own child process (so its peak memory is its own): the articles are generated
 first (bench/synth.py: English, Korean, Khmer, ~15% edited copies; seedable), then fed one by one
-through what `digest.ingest` does per article: the content hash against the hashes seen so far, and
-if none matches, the near-duplicate index (`digest.dedupe.Deduper.match`, then `add`, as
+through what `digest.analysis.ingest` does per article: the content hash against the hashes seen so far, and
+if none matches, the near-duplicate index (`digest.analysis.dedupe.Deduper.match`, then `add`, as
 `Analyzer.refresh` does once the article is stored). The baseline is the exact content hash alone.
 
 Prints, per size: time (wall clock, and the CPU time of the child: on a shared machine the gap is
@@ -49,7 +49,7 @@ def child(size: int, seed: int, mode: str, budget: float, tree: str) -> dict[str
         sys.path.insert(0, str(Path(tree).resolve()))
     from synth import articles
 
-    from digest.dedupe import Deduper, content_hash
+    from digest.analysis.dedupe import Deduper, content_hash
 
     started = time.perf_counter()
     corpus = list(articles(size, seed))
@@ -129,7 +129,9 @@ def main() -> None:
         print(json.dumps(child(args.child, args.seed, args.mode, args.budget, args.tree)))
         return
     if args.before and not (Path(args.before) / "digest" / "dedupe.py").is_file():
-        raise SystemExit(f"--before {args.before}: not a ckmon source tree (no digest/dedupe.py)")
+        raise SystemExit(
+            f"--before {args.before}: not a ckmon source tree (no digest/analysis/dedupe.py)"
+        )
     sizes = [int(s) for s in args.sizes.split(",") if s] or (
         [1000, 10000] if args.quick else [1000, 10000, 100000]
     )

@@ -32,8 +32,8 @@ sys.path.insert(0, str(ROOT))
 import trafilatura  # noqa: E402
 from htmldate import find_date  # noqa: E402
 
-from digest.dates import parse_iso  # noqa: E402
-from digest.extract import extract_article  # noqa: E402
+from digest.analysis.dates import parse_iso  # noqa: E402
+from digest.analysis.extract import extract_article  # noqa: E402
 
 TOKEN = re.compile(r"\w+", re.UNICODE | re.MULTILINE | re.IGNORECASE | re.DOTALL)
 

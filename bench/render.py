@@ -25,10 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from synth import articles  # noqa: E402
 
-from digest.edition import adhoc  # noqa: E402
-from digest.render import render, render_mail  # noqa: E402
-from digest.store import ArticleRow, dispose_engines, get_outlet, make_sessionmaker  # noqa: E402
-from digest.topics import load_taxonomy, tag  # noqa: E402
+from digest.analysis.topics import load_taxonomy, tag  # noqa: E402
+from digest.deliver.edition import adhoc  # noqa: E402
+from digest.deliver.render import render, render_mail  # noqa: E402
+from digest.store.engine import dispose_engines, get_outlet, make_sessionmaker  # noqa: E402
+from digest.store.models import ArticleRow  # noqa: E402
 
 TARGET_SECONDS = 1.0
 UNTIL = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)

@@ -31,8 +31,9 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from digest.localsite import serve, write_numbered_site  # noqa: E402
-from digest.store import ArticleRow, dispose_engines, make_sessionmaker  # noqa: E402
+from digest.fetch.localsite import serve, write_numbered_site  # noqa: E402
+from digest.store.engine import dispose_engines, make_sessionmaker  # noqa: E402
+from digest.store.models import ArticleRow  # noqa: E402
 
 
 @contextmanager

@@ -112,7 +112,7 @@ def crawl(
     record: Path | None,
 ) -> None:
     """Crawl OUTLETS (default: every enabled outlet) into the store."""
-    from digest.crawl import run_crawl
+    from digest.fetch.crawl import run_crawl
 
     for arg in spider_args:
         name, _, value = arg.partition("=")
@@ -195,9 +195,9 @@ def digest(
     ctx: click.Context, preview: bool, send: bool, since: str | None, until: str | None
 ) -> None:
     """Preview the next edition, or with --send deliver the edition that is due."""
-    from digest.publish import write_preview
-    from digest.publish_once import publish_due_locked
-    from digest.store import make_sessionmaker
+    from digest.deliver.publish import write_preview
+    from digest.deliver.publish_locked import publish_due_locked
+    from digest.store.engine import make_sessionmaker
 
     if send and (preview or since or until):
         raise click.UsageError("--send cannot be combined with --preview, --since or --until")
@@ -231,9 +231,9 @@ def run(ctx: click.Context, quiet: bool) -> None:
     SIGTERM or SIGINT during the crawl stops it gracefully (every stored article is whole) and
     skips the digest; the next run completes the work.
     """
-    from digest.crawl import run_crawl
-    from digest.lock import hold_lock
+    from digest.fetch.crawl import run_crawl
     from digest.logs import configure_logging
+    from digest.runlock import hold_lock
 
     config = _config(ctx)
     configure_logging(config, quiet=quiet)
@@ -296,8 +296,8 @@ def _summary(line: str, *, error: bool) -> None:
 def _publish_uninterrupted(config: Config) -> Any:
     """`publish_due` under the database lock (one publisher per store, even with several
     schedulers), with SIGTERM/SIGINT held until it returns: no half-written edition."""
-    from digest.publish_once import publish_due_locked
-    from digest.store import make_sessionmaker
+    from digest.deliver.publish_locked import publish_due_locked
+    from digest.store.engine import make_sessionmaker
 
     received: list[int] = []
     previous = {
@@ -334,8 +334,8 @@ def schedule(ctx: click.Context, dry_run: bool, quiet: bool) -> None:
         for line in describe(config, catch_up(config, _now(), create_store=False)):
             click.echo(line)
         return
-    from digest.lock import hold_lock
     from digest.logs import configure_logging
+    from digest.runlock import hold_lock
 
     configure_logging(config, quiet=quiet)
     with hold_lock(config.lock_file, "ckmon schedule") as lock_fd:
@@ -356,9 +356,9 @@ def demo(ctx: click.Context) -> None:
 @click.pass_context
 def sources(ctx: click.Context) -> None:
     """List the outlets with their health: last run, last new article, last run's figures, flags."""
-    from digest.health import outlet_health
-    from digest.sources import load_sources
-    from digest.store import make_sessionmaker
+    from digest.deliver.health import outlet_health
+    from digest.fetch.sources import load_sources
+    from digest.store.engine import make_sessionmaker
 
     config = _config(ctx)
     registry = load_sources(config.sources_file)
@@ -407,10 +407,10 @@ def check(ctx: click.Context, outlets: tuple[str, ...], live: bool, delay: float
 
     Exit code 3 if some discovery URLs fail, 4 if all do.
     """
-    from digest.check import Fetcher, check_sources
     from digest.errors import ConfigError
-    from digest.sources import load_sources
-    from digest.useragent import user_agent
+    from digest.fetch.check import Fetcher, check_sources
+    from digest.fetch.sources import load_sources
+    from digest.fetch.useragent import user_agent
 
     config = _config(ctx)
     registry = load_sources(config.sources_file)
@@ -451,11 +451,11 @@ def check(ctx: click.Context, outlets: tuple[str, ...], live: bool, delay: float
 @click.pass_context
 def extract(ctx: click.Context, html_file: Path, url: str, outlet: str) -> None:
     """Print the article extracted from HTML_FILE as JSON."""
-    from digest.extract import extract_article
+    from digest.analysis.extract import extract_article
 
     selectors: dict[str, str] = {}
     if outlet:
-        from digest.sources import load_sources
+        from digest.fetch.sources import load_sources
 
         registry = load_sources(_config(ctx).sources_file)
         if outlet not in registry:
@@ -476,7 +476,7 @@ def tag(ctx: click.Context, jsonl_file: Any) -> None:
     {"id", "relevant", "score", "topics", "cluster"}, where ids of one story share the cluster
     value (the id of its earliest article).
     """
-    from digest.ingest import Analyzer
+    from digest.analysis.ingest import Analyzer
     from digest.tagging import read_records, tag_records
 
     config = _config(ctx)
@@ -492,11 +492,11 @@ def tag(ctx: click.Context, jsonl_file: Any) -> None:
 @click.pass_context
 def explain(ctx: click.Context, ref: str, as_json: bool) -> None:
     """Why the stored article REF (an id or a URL) is relevant or not, its topics and its cluster."""
+    from digest.analysis.relevance import load_rules
+    from digest.analysis.topics import load_taxonomy
     from digest.explain import explain as explain_article
     from digest.explain import render_text
-    from digest.relevance import load_rules
-    from digest.store import make_sessionmaker
-    from digest.topics import load_taxonomy
+    from digest.store.engine import make_sessionmaker
 
     config = _config(ctx)
     with make_sessionmaker(config.database_url)() as session:
@@ -509,7 +509,7 @@ def explain(ctx: click.Context, ref: str, as_json: bool) -> None:
 def main() -> None:
     install_stderr_handler()
     logging.getLogger("scrapy").setLevel(logging.INFO)
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # digest.migrate says what it did
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # digest.store.migrate says what it did
     try:
         code = cli.main(standalone_mode=False)
     except click.ClickException as exc:

@@ -10,10 +10,10 @@ from importlib import resources
 from pathlib import Path
 
 from digest.config import Config
-from digest.crawl import run_crawl
-from digest.localsite import serve
-from digest.publish import write_edition
-from digest.store import make_sessionmaker
+from digest.deliver.publish import write_edition
+from digest.fetch.crawl import run_crawl
+from digest.fetch.localsite import serve
+from digest.store.engine import make_sessionmaker
 
 SAMPLE_OUTLETS = {
     "sample_ppdaily": ("Sample Phnom Penh Daily", "en", "kh", "pp-daily.xml"),

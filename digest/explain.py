@@ -7,12 +7,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from digest.dedupe import shingle_hashes, similarity
+from digest.analysis.dedupe import shingle_hashes, similarity
+from digest.analysis.relevance import RelevanceRules, score
+from digest.analysis.topics import Taxonomy, topic_scores
+from digest.analysis.urls import canonical_url
 from digest.errors import CkmonError
-from digest.relevance import RelevanceRules, score
-from digest.store import ArticleRow, Outlet
-from digest.topics import Taxonomy, topic_scores
-from digest.urls import canonical_url
+from digest.store.models import ArticleRow, Outlet
 
 
 class NotFoundError(CkmonError):
@@ -56,7 +56,9 @@ def explain(
         jac, contained = similarity(mine, shingle_hashes(f"{other.title}\n{other.text}"))
         reason = "itself" if other.id == row.id else "near copy"
         if reason == "near copy" and other.lang and row.lang and other.lang != row.lang:
-            reason = "translation (same figures)"  # linked by digest.figures, not by characters
+            reason = (
+                "translation (same figures)"  # linked by digest.analysis.figures, not by characters
+            )
         if other.id != row.id and other.content_hash and other.content_hash == row.content_hash:
             reason = "same text"
         cluster.append(

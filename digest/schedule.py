@@ -49,8 +49,9 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import func, select
 
 from digest.config import Config
-from digest.crawl import close_unfinished
-from digest.store import CrawlRun, Edition, make_sessionmaker, sqlite_file_missing
+from digest.fetch.crawl import close_unfinished
+from digest.store.engine import make_sessionmaker, sqlite_file_missing
+from digest.store.models import CrawlRun, Edition
 
 log = logging.getLogger("ckmon.schedule")
 
@@ -211,7 +212,7 @@ class Jobs:
 
     def digest(self) -> Any:
         """Write and deliver the edition that is due, if one is (`publish_due` judges)."""
-        from digest.publish_once import publish_due_locked
+        from digest.deliver.publish_locked import publish_due_locked
 
         if self.stopping.is_set():
             return None

@@ -18,12 +18,13 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from digest.article import Article
-from digest.dates import parse_date
+from digest.analysis.article import Article
+from digest.analysis.dates import parse_date
+from digest.analysis.ingest import Analyzer, ingest
+from digest.analysis.urls import canonical_url
 from digest.errors import CkmonError
-from digest.ingest import Analyzer, ingest
-from digest.store import ArticleRow, make_sessionmaker
-from digest.urls import canonical_url
+from digest.store.engine import make_sessionmaker
+from digest.store.models import ArticleRow
 
 # A fixed clock: every record counts as seen in the same run, whatever its date.
 TAG_CLOCK = datetime(2000, 1, 1, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from scrapy.settings import BaseSettings
 
 from digest.config import load_config
-from digest.useragent import VERSION, user_agent
+from digest.fetch.useragent import VERSION, user_agent
 from spiders.distributed import apply_redis
 
 __all__ = ["VERSION", "CkmonAddon", "user_agent"]

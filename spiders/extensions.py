@@ -7,7 +7,8 @@ import logging
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from digest.store import CrawlRun, get_outlet, make_sessionmaker, utcnow
+from digest.store.engine import get_outlet, make_sessionmaker, utcnow
+from digest.store.models import CrawlRun
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from scrapy.settings import BaseSettings
 from scrapy.spiderloader import SpiderLoader
 
 from digest.config import load_config
-from digest.sources import load_sources
+from digest.fetch.sources import load_sources
 from spiders.kinds import KINDS
 
 

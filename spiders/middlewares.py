@@ -29,13 +29,13 @@ from twisted.internet import threads
 from twisted.internet.defer import DeferredSemaphore
 from twisted.internet.task import deferLater
 
-from digest import warc
-from digest.backoff import backoff_delay, retry_after_seconds
-from digest.fetchstate import conditional_headers, remember
-from digest.netguard import PassedHosts, UnsafeURLError, check_url, host_port, needs_lookup
-from digest.seen import is_stored
-from digest.sources import host_delays
-from digest.store import make_engine, make_sessionmaker, utcnow
+from digest.fetch import warc
+from digest.fetch.backoff import backoff_delay, retry_after_seconds
+from digest.fetch.fetchstate import conditional_headers, remember
+from digest.fetch.netguard import PassedHosts, UnsafeURLError, check_url, host_port, needs_lookup
+from digest.fetch.seen import is_stored
+from digest.fetch.sources import host_delays
+from digest.store.engine import make_engine, make_sessionmaker, utcnow
 
 log = logging.getLogger(__name__)
 

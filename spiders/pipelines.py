@@ -1,4 +1,4 @@
-"""The item pipeline: thin, it hands each article to `digest.ingest`."""
+"""The item pipeline: thin, it hands each article to `digest.analysis.ingest`."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from digest.article import Article
+from digest.analysis.article import Article
+from digest.analysis.ingest import Analyzer, ingest
 from digest.crashpoints import crashpoint
-from digest.ingest import Analyzer, ingest
-from digest.store import make_sessionmaker
+from digest.store.engine import make_sessionmaker
 
 # One analyzer per (store, rule files) in a process: every outlet's crawler runs in the same
 # process and reactor thread, and one duplicate index serves them all (one copy in memory, each

@@ -16,7 +16,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.error import DNSLookupError
 
 from digest.config import load_config
-from digest.netguard import is_public
+from digest.fetch.netguard import is_public
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.localsite import serve
+from digest.fetch.localsite import serve
 from tests.childenv import ROOT
 
 SHARED = ROOT.parent / "shared"
@@ -63,7 +63,7 @@ def postgres_url() -> Iterator[str]:
     try:
         yield admin_url.set(database=name).render_as_string(hide_password=False)
     finally:
-        from digest.store import dispose_engines
+        from digest.store.engine import dispose_engines
 
         dispose_engines()
         with admin.connect() as connection:

@@ -8,8 +8,8 @@ import pytest
 
 from digest.config import load_config
 from digest.errors import ConfigError
-from digest.sources import load_sources
-from digest.store import create_store_engine
+from digest.fetch.sources import load_sources
+from digest.store.engine import create_store_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.localsite import write_numbered_site
+from digest.fetch.localsite import write_numbered_site
 from tests.childenv import child_env
 from tests.cli import write_workspace
 from tests.crawlsite import serve_sites

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from digest.check import Fetcher, check_sources
 from digest.cli import cli
-from digest.sources import load_sources
+from digest.fetch.check import Fetcher, check_sources
+from digest.fetch.sources import load_sources
 from tests.crawlsite import UNREACHABLE, registry, serve_sites, workspace
 
 BROKEN = """

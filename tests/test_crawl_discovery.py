@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from digest.aggregators import gnews_publisher_url, is_aggregator_page, parse_gdelt
 from digest.errors import ConfigError
-from digest.sitemaps import language_matches, parse_sitemap
-from digest.sources import load_sources
+from digest.fetch.aggregator_feeds import gnews_publisher_url, is_aggregator_page, parse_gdelt
+from digest.fetch.sitemap_xml import language_matches, parse_sitemap
+from digest.fetch.sources import load_sources
 from tests.crawlsite import SITES, gnews_link
 
 
@@ -138,7 +138,7 @@ def test_real_korea_times_feed(shared: Path) -> None:
     """The recorded Korea Times feed: every item gives an article URL, the `?fl` flag dropped."""
     import feedparser
 
-    from digest.urls import canonical_url
+    from digest.analysis.urls import canonical_url
 
     body = (shared / "fixtures" / "korea-times" / "real-korean-times.rss").read_bytes()
     entries = feedparser.parse(body).entries

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from digest.netguard import PassedHosts, UnsafeURLError, check_url, is_public, needs_lookup
+from digest.fetch.netguard import PassedHosts, UnsafeURLError, check_url, is_public, needs_lookup
 
 
 def resolver(table: dict[str, list[str]]) -> Callable[[str, int], list[str]]:

@@ -9,7 +9,7 @@ import pytest
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
-from digest.sources import Source
+from digest.fetch.sources import Source
 from spiders.addon import CkmonAddon
 from spiders.kinds.site import SiteSpider
 

@@ -9,13 +9,14 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from digest import warc
-from digest.backoff import backoff_delay, retry_after_seconds
-from digest.fetchstate import conditional_headers, remember
-from digest.health import outlet_health
-from digest.seen import STORED, is_stored
-from digest.sources import Source
-from digest.store import ArticleRow, CrawlRun, get_outlet, make_sessionmaker
+from digest.deliver.health import outlet_health
+from digest.fetch import warc
+from digest.fetch.backoff import backoff_delay, retry_after_seconds
+from digest.fetch.fetchstate import conditional_headers, remember
+from digest.fetch.seen import STORED, is_stored
+from digest.fetch.sources import Source
+from digest.store.engine import get_outlet, make_sessionmaker
+from digest.store.models import ArticleRow, CrawlRun
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 WEEK = timedelta(days=7)
@@ -161,7 +162,7 @@ def test_warc_errors_are_clear(tmp_path: Path) -> None:
 
 
 def test_runs_left_running_by_a_killed_crawl_are_closed_as_failed(tmp_path: Path) -> None:
-    from digest.crawl import close_abandoned
+    from digest.fetch.crawl import close_abandoned
 
     with session(tmp_path) as s:
         outlet = get_outlet(s, "gazette")

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from digest.dates import find_dates, fold_digits, parse_date, parse_iso
+from digest.analysis.dates import find_dates, fold_digits, parse_date, parse_iso
 
 
 @pytest.mark.parametrize(

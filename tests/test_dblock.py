@@ -14,17 +14,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
 from digest.config import load_config
-from digest.dblock import held, hold_for_transaction
-from digest.publish import Published
-from digest.publish_once import publish_due_locked
-from digest.store import (
-    Delivery,
-    Edition,
-    Outlet,
-    create_store_engine,
-    make_engine,
-    make_sessionmaker,
-)
+from digest.deliver.publish import Published
+from digest.deliver.publish_locked import publish_due_locked
+from digest.store.claims import held, hold_for_transaction
+from digest.store.engine import create_store_engine, make_engine, make_sessionmaker
+from digest.store.models import Delivery, Edition, Outlet
 from tests.childenv import child_env
 from tests.smtpserver import PASSWORD, USER, Recorder, free_port, self_signed, smtp_server
 from tests.threads import run_together

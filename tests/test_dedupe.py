@@ -8,8 +8,8 @@ from pathlib import Path
 
 from datasketch import MinHash
 
-from digest.article import Article
-from digest.dedupe import (
+from digest.analysis.article import Article
+from digest.analysis.dedupe import (
     _NON_WORD,
     SHINGLE_CHARS,
     Deduper,
@@ -20,8 +20,8 @@ from digest.dedupe import (
     shingle_hashes,
     similarity,
 )
-from digest.ingest import Analyzer, ingest
-from digest.store import make_sessionmaker
+from digest.analysis.ingest import Analyzer, ingest
+from digest.store.engine import make_sessionmaker
 from tests.samples import COPY, OTHER_WRITEUP, WIRE
 
 KHMER = (

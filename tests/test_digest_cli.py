@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from digest import cli as cli_module
 from digest.config import load_config
 from digest.errors import ConfigError
-from digest.store import Delivery, Edition, make_sessionmaker
+from digest.store.engine import make_sessionmaker
+from digest.store.models import Delivery, Edition
 from tests.weekdata import NOW, make_config, store
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from digest.edition import (
+from digest.deliver.edition import (
     EditionView,
     adhoc,
     build,
@@ -19,8 +19,9 @@ from digest.edition import (
     lead_of,
     view_of,
 )
-from digest.publish import publish_due
-from digest.store import ArticleRow, Delivery, Edition, make_sessionmaker
+from digest.deliver.publish import publish_due
+from digest.store.engine import make_sessionmaker
+from digest.store.models import ArticleRow, Delivery, Edition
 from tests.weekdata import NOW, PREVIOUS_CUTOFF, make_config, store
 
 TZ_NAME = "Asia/Phnom_Penh"
@@ -219,9 +220,10 @@ def test_lead_is_two_or_three_sentences_in_any_script() -> None:
 
 
 def test_outlets_past_the_health_thresholds_are_flagged(tmp_path: Path) -> None:
-    from digest.health import HealthLimits
-    from digest.render import render
-    from digest.store import CrawlRun, get_outlet
+    from digest.deliver.health import HealthLimits
+    from digest.deliver.render import render
+    from digest.store.engine import get_outlet
+    from digest.store.models import CrawlRun
 
     config = make_config(tmp_path)
     with store(config) as session:

@@ -4,7 +4,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from digest.extract import extract_article
+from digest.analysis.extract import extract_article
 
 SITE = Path(__file__).parent / "site"
 
@@ -114,16 +114,16 @@ def test_script_inside_a_date_line_is_not_read_as_a_stamp() -> None:
 
 
 def test_beautifulsoup_is_built_only_for_selectors(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import digest.extract
+    import digest.analysis.extract
 
     built: list[str] = []
-    real = digest.extract.BeautifulSoup
+    real = digest.analysis.extract.BeautifulSoup
 
     def counting(markup, *args, **kwargs):  # type: ignore[no-untyped-def]
         built.append(markup)
         return real(markup, *args, **kwargs)
 
-    monkeypatch.setattr(digest.extract, "BeautifulSoup", counting)
+    monkeypatch.setattr(digest.analysis.extract, "BeautifulSoup", counting)
     # No declared date: the labelled, the dated-element and the update searches all run
     article = extract_article(BYLINE_PAGE, "https://news.example.kr/a/1")
     assert article.published is not None and article.updated is not None

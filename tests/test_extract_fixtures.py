@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from digest.extract import extract_article
+from digest.analysis.extract import extract_article
 
 
 def test_kbs_world_page_date_from_its_written_label(shared: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from digest.extract import clean_title, extract_article
+from digest.analysis.extract import clean_title, extract_article
 
 BODY = "".join(
     f"<p>Paragraph {i}: officials from Phnom Penh and Seoul discussed labour, trade and aid "

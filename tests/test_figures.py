@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from digest import dedupe
+from digest.analysis import dedupe
+from digest.analysis.dedupe import Deduper
+from digest.analysis.figures import figures, same_figures
 from digest.cli import cli
-from digest.dedupe import Deduper
-from digest.figures import figures, same_figures
 
 # A story and its translation, written for these tests.
 ENGLISH = (
@@ -122,9 +122,9 @@ def test_tag_puts_a_translation_in_its_original_cluster(tmp_path: Path) -> None:
 
 
 def test_explain_names_a_translation(tmp_path: Path) -> None:
-    from digest.article import Article
-    from digest.ingest import Analyzer, ingest
-    from digest.store import make_sessionmaker
+    from digest.analysis.article import Article
+    from digest.analysis.ingest import Analyzer, ingest
+    from digest.store.engine import make_sessionmaker
 
     db = tmp_path / "ck.sqlite"
     sessions = make_sessionmaker(f"sqlite:///{db}")

@@ -11,9 +11,10 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 from sqlalchemy import update
 
-from digest.extract import extract_article
-from digest.publish import publish_due
-from digest.store import ArticleRow, make_sessionmaker
+from digest.analysis.extract import extract_article
+from digest.deliver.publish import publish_due
+from digest.store.engine import make_sessionmaker
+from digest.store.models import ArticleRow
 from tests.browser import headless_chromium
 from tests.weekdata import NOW, make_config, populate
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from digest.mail import compose, message_id, smtp_bytes, subject
-from digest.publish import publish_due, write_edition
-from digest.store import ArticleRow, Delivery
+from digest.deliver.mail import compose, message_id, smtp_bytes, subject
+from digest.deliver.publish import publish_due, write_edition
+from digest.store.models import ArticleRow, Delivery
 from tests.weekdata import NOW, make_config, store
 
 EVIL = "Seoul & Phnom Penh agree\r\nBcc: victim@evil.test\r\n\r\n<b>body</b>"

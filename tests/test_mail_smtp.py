@@ -13,9 +13,10 @@ from sqlalchemy import select, update
 
 from digest import cli as cli_module
 from digest.config import Config
-from digest.mail import smtp_bytes
-from digest.publish import publish_due
-from digest.store import ArticleRow, Delivery, Edition, make_sessionmaker
+from digest.deliver.mail import smtp_bytes
+from digest.deliver.publish import publish_due
+from digest.store.engine import make_sessionmaker
+from digest.store.models import ArticleRow, Delivery, Edition
 from tests.smtpserver import PASSWORD, USER, Recorder, free_port, self_signed, smtp_server
 from tests.weekdata import NOW, make_config, populate
 

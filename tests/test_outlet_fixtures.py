@@ -17,11 +17,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from digest import warc
-from digest.dates import ICT, KST
-from digest.sources import KINDS, load_sources
-from digest.store import ArticleRow, CrawlRun, Outlet, make_sessionmaker
-from digest.urls import canonical_url
+from digest.analysis.dates import ICT, KST
+from digest.analysis.urls import canonical_url
+from digest.fetch import warc
+from digest.fetch.sources import KINDS, load_sources
+from digest.store.engine import make_sessionmaker
+from digest.store.models import ArticleRow, CrawlRun, Outlet
 from tests.cli import ckmon
 
 OUTLETS = Path(__file__).parent / "outlets"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from digest.relevance import load_rules, score
+from digest.analysis.relevance import load_rules, score
 
 RULES = load_rules()
 

@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from digest.edition import EditionView, Item, Story
-from digest.mail import compose, header_safe
-from digest.publish import write_edition
-from digest.render import render, render_mail
-from digest.store import make_sessionmaker
-from digest.textnorm import clip
+from digest.analysis.textnorm import clip
+from digest.deliver.edition import EditionView, Item, Story
+from digest.deliver.mail import compose, header_safe
+from digest.deliver.publish import write_edition
+from digest.deliver.render import render, render_mail
+from digest.store.engine import make_sessionmaker
 from tests.browser import headless_chromium
 from tests.weekdata import ARTICLES, NOW, make_config, populate
 
@@ -246,3 +246,26 @@ def test_page_and_mail_share_the_generated_time(tmp_path: Path) -> None:
     stamp = (NOW.astimezone(TZ)).strftime("%d %b %Y %H:%M")
     assert stamp in parts["digest.html"] and stamp in parts["digest.txt"]
     assert datetime(2026, 11, 23, tzinfo=UTC).strftime("%d %b %Y") in parts["digest.txt"]
+
+
+def test_section_headings_come_from_the_topic_file(tmp_path: Path) -> None:
+    """A user's own topics.toml names its sections: the labels live beside the terms."""
+    from digest.analysis.topics import topic_labels
+
+    topics = tmp_path / "topics.toml"
+    topics.write_text(
+        'other_label = "Everything else"\n'
+        '[diplomacy]\nlabel = "Envoys and visits"\nterms = ["ambassador"]\n'
+        '[rice]\nterms = ["rice"]\n',
+        encoding="utf-8",
+    )
+    labels = topic_labels(topics)
+    assert labels == {"other": "Everything else", "diplomacy": "Envoys and visits", "rice": "Rice"}
+    story = Story(_item("Ministers meet", "Khmer Times"))
+    view = _view([], {"diplomacy": [story], "other": [story]})
+    html, text = render(view, generated=NOW, topic_labels=labels)
+    for part in (html, text):
+        assert "Envoys and visits" in part and "Everything else" in part
+        assert "Diplomacy" not in part
+    shipped_html, _ = render(view, generated=NOW)  # without labels: the shipped file's
+    assert "Diplomacy" in shipped_html and "Other coverage" in shipped_html

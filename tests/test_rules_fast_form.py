@@ -1,4 +1,4 @@
-"""The fast form of the term regex (`digest.rules.compile_terms`) matches exactly what the plain
+"""The fast form of the term regex (`digest.analysis.rules.compile_terms`) matches exactly what the plain
 form matches: same spans, same matched text, on the shipped term lists and on texts built to hit
 the edges (word boundaries, case, the letters re folds with ASCII, hyphens and line breaks)."""
 
@@ -10,8 +10,8 @@ import tomllib
 from importlib import resources
 from pathlib import Path
 
-from digest.rules import compile_terms
-from digest.textnorm import normalize
+from digest.analysis.rules import compile_terms
+from digest.analysis.textnorm import normalize
 
 _SPACED = re.compile(r"[A-Za-z]")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from digest.config import load_config
-from digest.lock import hold_lock
+from digest.runlock import hold_lock
 from tests.childenv import child_env
 from tests.cli import ckmon
 from tests.crawlsite import DEAD_OUTLET, UNREACHABLE

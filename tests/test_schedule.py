@@ -43,7 +43,8 @@ from digest.schedule import (
     fire_times,
     last_fire_since,
 )
-from digest.store import CrawlRun, Edition, get_outlet, make_sessionmaker
+from digest.store.engine import get_outlet, make_sessionmaker
+from digest.store.models import CrawlRun, Edition
 from tests.crawlsite import DEAD_OUTLET
 from tests.slow_site import workspace
 

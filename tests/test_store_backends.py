@@ -8,18 +8,11 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
-from digest.article import Article
-from digest.fetchstate import remember
-from digest.ingest import Analyzer, ingest
-from digest.store import (
-    ArticleRow,
-    FetchState,
-    Outlet,
-    create_store_engine,
-    get_outlet,
-    insert_article,
-    make_sessionmaker,
-)
+from digest.analysis.article import Article
+from digest.analysis.ingest import Analyzer, ingest
+from digest.fetch.fetchstate import remember
+from digest.store.engine import create_store_engine, get_outlet, insert_article, make_sessionmaker
+from digest.store.models import ArticleRow, FetchState, Outlet
 from tests.threads import run_together
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)

@@ -77,9 +77,9 @@ def test_tag_names_the_bad_line(tmp_path: Path) -> None:
 def test_explain_shows_evidence_topics_and_cluster(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
-    from digest.article import Article
-    from digest.ingest import Analyzer, ingest
-    from digest.store import make_sessionmaker
+    from digest.analysis.article import Article
+    from digest.analysis.ingest import Analyzer, ingest
+    from digest.store.engine import make_sessionmaker
 
     db = tmp_path / "ck.sqlite"
     sessions = make_sessionmaker(f"sqlite:///{db}")

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
-from digest.topics import load_taxonomy, tag, topic_scores
+from pathlib import Path
+
+import pytest
+
+from digest.analysis.topics import load_taxonomy, tag, topic_scores
 
 TAXONOMY = load_taxonomy()
 
@@ -80,8 +84,8 @@ def test_one_pass_gives_the_sentence_by_sentence_points() -> None:
     """Topics read all sentences in one regex pass per pattern (and skip patterns none of whose
     words occur): the scores must equal those added up sentence by sentence, also for texts the
     shortcuts cannot take (a NUL in the text, a long s that ignore-case matching reads as "s")."""
-    from digest.relevance import split_zones
-    from digest.topics import ZONE_WEIGHT
+    from digest.analysis.rules import split_zones
+    from digest.analysis.topics import ZONE_WEIGHT
 
     texts = [
         "Cambodian migrant workers took the Korean language test. Migrant\nworkers arrived.",
@@ -108,7 +112,7 @@ def test_one_pass_gives_the_sentence_by_sentence_points() -> None:
 def _points_of_one_sentence(sentence: str) -> dict[str, float]:
     """The rule read on one sentence alone: 1 for a specific term, else 0.5 for a weak one; a match
     inside a longer match of another topic does not count."""
-    from digest.topics import _claim
+    from digest.analysis.topics import _claim
 
     hits = []
     for name, topic in TAXONOMY.topics.items():
@@ -116,3 +120,22 @@ def _points_of_one_sentence(sentence: str) -> dict[str, float]:
             if pattern is not None:
                 hits.extend((name, value, m.start(), m.end()) for m in pattern.finditer(sentence))
     return _claim(hits)
+
+
+@pytest.mark.parametrize("label", ['""', "3", '["a"]'])
+def test_a_bad_label_names_the_file_and_topic(tmp_path: Path, label: str) -> None:
+
+    from digest.errors import ConfigError
+
+    path = tmp_path / "topics.toml"
+    path.write_text(f'[diplomacy]\nlabel = {label}\nterms = ["ambassador"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"topics\.toml: 'label' of 'diplomacy'"):
+        load_taxonomy(path)
+
+
+def test_every_shipped_topic_has_a_label() -> None:
+
+    taxonomy = load_taxonomy()
+    assert set(taxonomy.labels) == set(taxonomy.topics) | {"other"}
+    assert taxonomy.labels["other"] == "Other coverage"
+    assert taxonomy.labels["trade-investment"] == "Trade & investment"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from digest.urls import canonical_url, reader_link
+from digest.analysis.urls import canonical_url, reader_link
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,9 @@ from pathlib import Path
 import redis
 from sqlalchemy import select
 
-from digest.localsite import serve, write_numbered_site
-from digest.store import ArticleRow, CrawlRun, make_sessionmaker
+from digest.fetch.localsite import serve, write_numbered_site
+from digest.store.engine import make_sessionmaker
+from digest.store.models import ArticleRow, CrawlRun
 from tests.childenv import child_env
 from tests.cli import write_workspace
 from tests.crawlsite import EXPECTED, serve_sites, workspace

@@ -12,7 +12,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from digest.config import Config, load_config
-from digest.store import ArticleRow, CrawlRun, Edition, get_outlet, make_sessionmaker
+from digest.store.engine import get_outlet, make_sessionmaker
+from digest.store.models import ArticleRow, CrawlRun, Edition
 
 NOW = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)  # Mon 07:30 Asia/Phnom_Penh, 2026-W48
 PREVIOUS_CUTOFF = NOW - timedelta(days=7)

@@ -8,7 +8,7 @@ from typing import Any
 from scrapy import Request
 from scrapy.http import Response
 
-from digest.aggregators import (
+from digest.fetch.aggregator_feeds import (
     GDELT_LANGUAGE_CODES,
     gnews_publisher_url,
     is_aggregator_page,

@@ -13,9 +13,9 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from digest.extract import extract_article
-from digest.pagetext import looks_binary, page_text
-from digest.sources import Source
+from digest.analysis.extract import extract_article
+from digest.fetch.pagetext import looks_binary, page_text
+from digest.fetch.sources import Source
 
 
 def parse_since(value: str | None) -> datetime | None:

@@ -11,8 +11,8 @@ import feedparser
 from scrapy import Request
 from scrapy.http import Response
 
+from digest.analysis.urls import canonical_url
 from digest.crashpoints import crashpoint
-from digest.urls import canonical_url
 from spiders.kinds.base import OutletSpider
 
 

@@ -9,7 +9,7 @@ from scrapy import Request
 from scrapy.http import Response
 from scrapy.utils.gz import gunzip
 
-from digest.sitemaps import language_matches, parse_sitemap
+from digest.fetch.sitemap_xml import language_matches, parse_sitemap
 from spiders.kinds.base import OutletSpider
 
 MAX_DEPTH = 2  # an index of indexes of urlsets, no deeper

@@ -15,15 +15,25 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from digest.analysis.rules import (
+    JOINER,
+    UNSCREENED,
+    Zones,
+    compile_terms,
+    join,
+    matches,
+    split_zones,
+    term_keys,
+)
+from digest.analysis.textnorm import normalize
 from digest.errors import ConfigError
-from digest.relevance import JOINER, Zones, join, matches, split_zones
-from digest.rules import UNSCREENED, compile_terms, term_keys
-from digest.textnorm import normalize
 
+OTHER = "other"  # the section of stories no topic applies to
 ZONE_WEIGHT = {"title": 2.0, "lead": 1.0, "body": 0.5}
 
 
@@ -31,7 +41,7 @@ ZONE_WEIGHT = {"title": 2.0, "lead": 1.0, "body": 0.5}
 class Topic:
     strong: re.Pattern[str]
     weak: re.Pattern[str] | None = None
-    # `digest.rules.term_keys` of the two term lists: a text without any cannot match the pattern
+    # `digest.analysis.rules.term_keys` of the two term lists: a text without any cannot match the pattern
     strong_keys: tuple[str, ...] | None = None
     weak_keys: tuple[str, ...] | None = None
 
@@ -41,6 +51,7 @@ class Taxonomy:
     topics: dict[str, Topic]
     min_score: float = 1.5
     body_cap: float = 1.5
+    labels: dict[str, str] = field(default_factory=dict)  # topic (and "other") -> its heading
 
 
 def load_taxonomy(path: Path | None = None) -> Taxonomy:
@@ -51,9 +62,11 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read topics: {exc}") from exc
     topics = {}
+    labels = {OTHER: _label(path, data, "other_label", OTHER)}
     for name, table in data.items():
         if not isinstance(table, dict):
             continue
+        labels[name] = _label(path, table, "label", name)
         for key in ("terms", "weak"):
             terms = table.get(key, [])
             if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
@@ -72,7 +85,22 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
         topics=topics,
         min_score=float(data.get("min_score", 1.5)),
         body_cap=float(data.get("body_cap", 1.5)),
+        labels=labels,
     )
+
+
+def _label(path: Path, table: dict[str, object], key: str, name: str) -> str:
+    label = table.get(key, name.replace("-", " ").capitalize())
+    if not isinstance(label, str) or not label.strip():
+        raise ConfigError(f"{path}: {key!r} of {name!r} must be a non-empty string")
+    return label
+
+
+@cache
+def topic_labels(path: Path | None = None) -> dict[str, str]:
+    """The headings of a topic file's topics and of "other", read once per file: the digest shows
+    the labels of the taxonomy that tagged the stories."""
+    return load_taxonomy(path).labels
 
 
 def topic_scores(
@@ -80,7 +108,7 @@ def topic_scores(
 ) -> dict[str, float]:
     """Each topic's score (see the module docstring); topics without any term are left out.
 
-    `zones`: the article's sentences from `digest.relevance.split_zones`, when already split."""
+    `zones`: the article's sentences from `digest.analysis.relevance.split_zones`, when already split."""
     zones = zones if zones is not None else split_zones(title, text, lead)
     points = {name: dict.fromkeys(zones, 0.0) for name in taxonomy.topics}
     zone_of = [zone for zone, zone_parts in zones.items() for _ in zone_parts]
@@ -101,7 +129,7 @@ def topic_scores(
 def _sentence_hits(zones: Zones, taxonomy: Taxonomy) -> dict[int, dict[str, float]]:
     """The points per topic of each sentence (numbered through the zones) that names a topic term:
     1 for a specific term, else 0.5 for a weak one, a match inside a longer match of another topic
-    not counting. Each pattern runs once over all sentences (`digest.relevance.matches`)."""
+    not counting. Each pattern runs once over all sentences (`digest.analysis.relevance.matches`)."""
     joined = join([sentence for zone_parts in zones.values() for sentence in zone_parts])
     lowered = (joined.text or JOINER.join(joined.parts)).lower()
     screen = not any(c in lowered for c in UNSCREENED)
@@ -112,7 +140,7 @@ def _sentence_hits(zones: Zones, taxonomy: Taxonomy) -> dict[int, dict[str, floa
             (topic.weak, 0.5, topic.weak_keys),
         ):
             if screen and keys is not None and not any(key in lowered for key in keys):
-                continue  # no term can match (`digest.rules.term_keys`)
+                continue  # no term can match (`digest.analysis.rules.term_keys`)
             if pattern is not None:
                 for index, start, end, _ in matches(joined, pattern):
                     by_sentence.setdefault(index, []).append((name, value, start, end))

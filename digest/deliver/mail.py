@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
 
-from digest.textnorm import clip
+from digest.analysis.textnorm import clip
 
 # 7-bit transfer encodings (quoted-printable or base64): any server takes them, no 8BITMIME needed.
 POLICY = policy.default.clone(cte_type="7bit")

@@ -10,14 +10,16 @@ from pathlib import Path
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from digest.article import Article
+from digest.analysis.article import Article
+from digest.analysis.dedupe import Deduper, content_hash
+from digest.analysis.relevance import RelevanceRules, load_rules, score
+from digest.analysis.rules import split_zones
+from digest.analysis.topics import Taxonomy, load_taxonomy, tag
+from digest.analysis.urls import canonical_url
 from digest.crashpoints import crashpoint
-from digest.dblock import hold_for_transaction
-from digest.dedupe import Deduper, content_hash
-from digest.relevance import RelevanceRules, load_rules, score, split_zones
-from digest.store import ArticleRow, get_outlet, insert_article, utcnow
-from digest.topics import Taxonomy, load_taxonomy, tag
-from digest.urls import canonical_url
+from digest.store.claims import hold_for_transaction
+from digest.store.engine import get_outlet, insert_article, utcnow
+from digest.store.models import ArticleRow
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ one array.
 
 Translations share no characters with their original; when the caller gives languages (and dates),
 a story in another language that quotes the same figures in the same order joins the original's
-cluster (`digest.figures`).
+cluster (`digest.analysis.figures`).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ import numpy as np
 import regex
 from datasketch import MinHash, MinHashLSH
 
-from digest.figures import FigureIndex, figures
+from digest.analysis.figures import FigureIndex, figures
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 # Combining marks are part of a word, though not `\w` to Python: Khmer vowel signs and the coeng

@@ -8,9 +8,9 @@ the migrating transaction: a PostgreSQL advisory lock, or SQLite's write lock (`
 
 For developers, after changing a model:
 
-    python -m digest.migrate revision -m "what changed"
+    python -m digest.store.migrate revision -m "what changed"
 
-writes a new file under `digest/migrations/versions/`, compared against a scratch SQLite store.
+writes a new file under `digest/store/migrations/versions/`, compared against a scratch SQLite store.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCRIPT_LOCATION = "digest:migrations"
+SCRIPT_LOCATION = "digest.store:migrations"
 # The schema of the walking skeleton, which stores made with `create_all` before migrations have.
 BASELINE = "0001"
 # pg_advisory_xact_lock key for "the schema is being migrated" (b"ckmon-mg" as a signed 64-bit int)
@@ -43,9 +43,8 @@ MIGRATION_LOCK_KEY = int.from_bytes(b"ckmon-mg", "big", signed=True)
 
 
 def target_metadata() -> MetaData:
-    """Every table ckmon declares: the models of the store plus the lock claims."""
-    import digest.dblock  # noqa: F401  (registers its table on the same metadata)
-    from digest.store import Base
+    """Every table ckmon declares (the lock claims among them: they are models too)."""
+    from digest.store.models import Base
 
     return Base.metadata
 
@@ -97,7 +96,7 @@ _REVISION_FILE = re.compile(r"^(\d{4})_\w+\.py$")
 def shipped_head() -> str | None:
     """The newest revision by the file names (`new_revision` numbers them 0001, 0002, ...), read
     without Alembic; a test checks that it is Alembic's head."""
-    versions = resources.files("digest.migrations").joinpath("versions")
+    versions = resources.files("digest.store.migrations").joinpath("versions")
     numbers = [m[1] for f in versions.iterdir() if (m := _REVISION_FILE.match(f.name))]
     return max(numbers) if numbers else None
 
@@ -183,12 +182,12 @@ def check(engine: Engine) -> None:
 def new_revision(message: str) -> None:
     """Autogenerate a migration from the models, against a scratch SQLite store at head."""
     from alembic import command
-
-    from digest.store import make_engine
+    from sqlalchemy import create_engine
 
     with tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(f"sqlite:///{Path(tmp) / 'scratch.sqlite'}")
-        versions = Path(str(resources.files("digest.migrations").joinpath("versions")))
+        engine = create_engine(f"sqlite:///{Path(tmp) / 'scratch.sqlite'}")
+        upgrade(engine)
+        versions = Path(str(resources.files("digest.store.migrations").joinpath("versions")))
         number = len(list(versions.glob("[0-9][0-9][0-9][0-9]_*.py"))) + 1
         with engine.connect() as connection:
             command.revision(
@@ -201,7 +200,7 @@ def new_revision(message: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m digest.migrate", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m digest.store.migrate", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     revision = sub.add_parser("revision", help="write a new migration from the models")
     revision.add_argument("-m", "--message", required=True)

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from digest.config import Config
-from digest.dblock import held
-from digest.publish import Published, publish_due
+from digest.deliver.publish import Published, publish_due
+from digest.store.claims import held
 
 log = logging.getLogger(__name__)
 

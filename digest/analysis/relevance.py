@@ -11,26 +11,22 @@ Both countries must be present in a meaningful way. The text is read sentence by
 - on pages about a multilateral meeting (ASEAN, G20, ...), Cambodia as the venue ("in Phnom Penh")
   is not a Cambodian angle.
 Terms match as substrings in Hangul and Khmer (particles attach; Khmer has no spaces) and as whole
-words in Latin script; see `digest.rules`.
+words in Latin script; see `digest.analysis.rules`.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from bisect import bisect_right
 from dataclasses import dataclass, field
 from importlib import resources
-from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
+from digest.analysis.rules import JOINER, Zones, compile_terms, join, matches, split_zones
 from digest.errors import ConfigError
-from digest.rules import compile_terms
-from digest.textnorm import normalize
 
 COUNTRIES = ("cambodia", "korea")
-LEAD_CHARS = 400
 DEFAULT_WEIGHTS = {
     "title": 3.0,
     "lead": 2.0,
@@ -44,7 +40,6 @@ DEFAULT_WEIGHTS = {
     "list_others": 2,  # a sentence naming this many other countries is a list
 }
 # Sentence ends: Latin punctuation, Khmer khan (។ ៕), line breaks; Korean sentences end in "다."
-_SENTENCE = re.compile(r"(?<=[.!?។៕])\s+|\n+|(?<=다\.)")
 _VENUE_BEFORE = re.compile(r"\b(?:in|at)\s+(?:the\s+)?(?:[\w\-]+,?\s+){0,2}$", re.I)
 _EVENT = re.compile(
     r"summit|meeting|conference|forum|held|host|ASEAN|Asean|G20|G-20|회의|정상|아세안|កិច្ចប្រជុំ"
@@ -131,75 +126,6 @@ def _masked(parts: list[str], pattern: re.Pattern[str] | None) -> tuple[list[str
     if not parts or joined.count(JOINER) != len(parts) - 1:
         return [pattern.sub(blank, part) for part in parts], found
     return pattern.sub(blank, joined).split(JOINER), found
-
-
-def sentences(text: str) -> list[str]:
-    """Sentences of a text in any of the three languages (deduplicated: captions repeat)."""
-    seen: set[str] = set()
-    found = []
-    for part in _SENTENCE.split(text):
-        part = part.strip()
-        if part and part not in seen:
-            seen.add(part)
-            found.append(part)
-    return found
-
-
-Zones = dict[str, list[str]]  # "title", "lead", "body": the zone's sentences
-JOINER = "\x00"  # joins sentences for one regex pass: in no term, and not a word character
-
-
-def split_zones(title: str, text: str, lead: str = "") -> Zones:
-    """An article's sentences by zone; without a lead of its own, the opening sentences are the
-    lead. Relevance and topics read the same zones: split once, pass to both."""
-    text, lead = normalize(text), normalize(lead)
-    parts = sentences(text)
-    if not lead:
-        lead_parts: list[str] = []
-        while parts and sum(len(p) for p in lead_parts) < LEAD_CHARS:
-            lead_parts.append(parts.pop(0))
-    else:
-        lead_parts = sentences(lead)
-    return {"title": sentences(normalize(title)), "lead": lead_parts, "body": parts}
-
-
-@dataclass(frozen=True)
-class Joined:
-    """Sentences joined by JOINER for one regex pass over all of them (see `matches`)."""
-
-    parts: list[str]
-    text: str | None  # None when a sentence itself contains JOINER
-    starts: list[int]  # where each sentence starts in `text`
-
-
-def join(parts: list[str]) -> Joined:
-    text = JOINER.join(parts)
-    if text.count(JOINER) != max(0, len(parts) - 1):
-        return Joined(parts, None, [])
-    return Joined(parts, text, list(accumulate((len(p) + 1 for p in parts[:-1]), initial=0)))
-
-
-def matches(joined: Joined, pattern: re.Pattern[str]) -> list[tuple[int, int, int, str]]:
-    """(sentence index, start, end, text) of each match of `pattern` in each sentence, the
-    positions within the sentence.
-
-    Runs once over the sentences joined by JOINER rather than once per sentence: the same matches
-    for patterns of terms (`digest.rules.compile_terms`), which never span a JOINER and see it
-    as they see a sentence edge, as a non-word character."""
-    if joined.text is None:
-        return [
-            (i, m.start(), m.end(), m.group())
-            for i, part in enumerate(joined.parts)
-            for m in pattern.finditer(part)
-        ]
-    starts = joined.starts
-    found = []
-    for m in pattern.finditer(joined.text):
-        start = m.start()
-        index = bisect_right(starts, start) - 1
-        offset = starts[index]
-        found.append((index, start - offset, m.end() - offset, m.group()))
-    return found
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """index on articles.url
 
-The seen-URL check (`digest.seen.is_stored`) looks an article URL up by its canonical form or as
+The seen-URL check (`digest.fetch.seen.is_stored`) looks an article URL up by its canonical form or as
 fetched; without this index the second half scanned the whole table before every article request.
 
 Revision ID: 0004

@@ -16,16 +16,26 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from digest.archive import page_url, write_feed, write_page
+from digest.analysis.topics import topic_labels
 from digest.config import Config
 from digest.crashpoints import crashpoint
-from digest.edition import EditionView, adhoc, build, cut, draft, is_due, pending_edition, view_of
+from digest.deliver.archive import page_url, write_feed, write_page
+from digest.deliver.edition import (
+    EditionView,
+    adhoc,
+    build,
+    cut,
+    draft,
+    is_due,
+    pending_edition,
+    view_of,
+)
+from digest.deliver.health import HealthLimits
+from digest.deliver.mail import address_of, compose, write_atomic, write_outbox
+from digest.deliver.render import Rendered, render, render_mail
+from digest.deliver.smtp import SmtpTransport
 from digest.errors import DeliveryError
-from digest.health import HealthLimits
-from digest.mail import address_of, compose, write_atomic, write_outbox
-from digest.render import Rendered, render, render_mail
-from digest.smtp import SmtpTransport
-from digest.store import Delivery, Edition
+from digest.store.models import Delivery, Edition
 
 __all__ = ["Preview", "Published", "publish_due", "write_edition", "write_page", "write_preview"]
 
@@ -78,6 +88,7 @@ def _render_mail(config: Config, view: EditionView, generated: datetime) -> Rend
         page_url=page_url(config.archive_url, view.key) if not view.adhoc else "",
         unsubscribe=config.list_unsubscribe,
         reply_to=config.reply_to,
+        topic_labels=topic_labels(config.topics_file),
     )
 
 
@@ -133,6 +144,7 @@ def _write(session: Session, config: Config, edition: Edition, view: EditionView
         page_url=page_url(config.archive_url, edition.key),
         unsubscribe=config.list_unsubscribe,
         reply_to=config.reply_to,
+        topic_labels=topic_labels(config.topics_file),
     )
     page = write_page(page_html, config.archive, edition.key)
     write_feed(session, config.archive, config.archive_url, config.timezone)

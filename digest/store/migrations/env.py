@@ -1,4 +1,4 @@
-"""Alembic's entry point: run by `digest.migrate` with an open connection, or by the `alembic` CLI."""
+"""Alembic's entry point: run by `digest.store.migrate` with an open connection, or by the `alembic` CLI."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection
 
-from digest.migrate import configure_context, database_url_for_cli
+from digest.store.migrate import configure_context, database_url_for_cli
 
 config = context.config
 
@@ -18,7 +18,7 @@ def run(connection: Connection) -> None:
 
 
 connection = config.attributes.get("connection")
-if connection is not None:  # digest.migrate.upgrade: the caller holds the lock and commits
+if connection is not None:  # digest.store.migrate.upgrade: the caller holds the lock and commits
     run(connection)
 else:
     with create_engine(database_url_for_cli(config)).connect() as own:

@@ -7,6 +7,7 @@ the top stories of each section in the mail and links to the full edition page.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -15,22 +16,10 @@ from typing import Any
 import css_inline
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 
-from digest.edition import EditionView, Story
-from digest.textnorm import clip
+from digest.analysis.textnorm import clip
+from digest.analysis.topics import topic_labels as shipped_topic_labels
+from digest.deliver.edition import EditionView, Story
 
-TOPIC_LABELS = {
-    "diplomacy": "Diplomacy",
-    "trade-investment": "Trade & investment",
-    "labour-migration": "Labour & migration",
-    "education-culture": "Education & culture",
-    "aid-development": "Aid & development",
-    "scams-crime": "Scams & crime",
-    "tourism-transport": "Tourism & transport",
-    "security-defence": "Security & defence",
-    "health": "Health",
-    "asean-multilateral": "ASEAN & multilateral",
-    "other": "Other coverage",
-}
 LANG_LABELS = {"en": "EN", "ko": "KO", "km": "KM"}
 LANG_NAMES = {"en": "English", "ko": "Korean", "km": "Khmer"}
 log = logging.getLogger(__name__)
@@ -63,6 +52,11 @@ def _datetime(ctx: Any, when: datetime) -> str:
     return when.astimezone(ctx["e"].timezone).strftime("%d %b %Y %H:%M %Z")
 
 
+@pass_context
+def _topic(ctx: Any, topic: str) -> str:
+    return ctx["topic_labels"].get(topic, topic.replace("-", " ").capitalize())
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     """The one Jinja environment: autoescape for HTML, undefined names are errors."""
@@ -74,7 +68,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["topic"] = lambda t: TOPIC_LABELS.get(t, t.replace("-", " ").capitalize())
+    env.filters["topic"] = _topic
     env.filters["lang"] = lambda code: LANG_LABELS.get(code, (code or "?").upper())
     env.filters["language"] = lambda code: LANG_NAMES.get(code, code or "unknown")
     env.filters["clip"] = clip
@@ -104,6 +98,7 @@ def _render(
     page_url: str,
     unsubscribe: str,
     reply_to: str,
+    topic_labels: Mapping[str, str] | None,
 ) -> Rendered:
     env = environment()
     sections = _sections(view, limit)
@@ -117,6 +112,7 @@ def _render(
         "shortened": any(s.more for s in sections),
         "unsubscribe": unsubscribe,
         "reply_to": reply_to,
+        "topic_labels": topic_labels if topic_labels is not None else shipped_topic_labels(),
     }
     html = env.get_template("digest.html.j2").render(context)
     text = env.get_template("digest.txt.j2").render(context)
@@ -130,6 +126,7 @@ def render(
     page_url: str = "",
     unsubscribe: str = "",
     reply_to: str = "",
+    topic_labels: Mapping[str, str] | None = None,
 ) -> tuple[str, str]:
     """(html, text) of the whole edition, as the archive page shows it; CSS inlined."""
     full = _render(
@@ -140,6 +137,7 @@ def render(
         page_url=page_url,
         unsubscribe=unsubscribe,
         reply_to=reply_to,
+        topic_labels=topic_labels,
     )
     return full.html, full.text
 
@@ -152,6 +150,7 @@ def render_mail(
     page_url: str = "",
     unsubscribe: str = "",
     reply_to: str = "",
+    topic_labels: Mapping[str, str] | None = None,
 ) -> Rendered:
     """The mail's parts: the whole edition if its HTML fits in `budget` bytes, else fewer stories
     per section (top stories always stay) with links to the full page."""
@@ -165,6 +164,7 @@ def render_mail(
             page_url=page_url,
             unsubscribe=unsubscribe,
             reply_to=reply_to,
+            topic_labels=topic_labels,
         )
         if len(rendered.html.encode("utf-8")) <= budget:
             return rendered

@@ -19,10 +19,10 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 from bs4 import BeautifulSoup
 
-from digest.aggregators import parse_gdelt
-from digest.netguard import UnsafeURLError, check_url
-from digest.sitemaps import parse_sitemap
-from digest.sources import Source, host_delays
+from digest.fetch.aggregator_feeds import parse_gdelt
+from digest.fetch.netguard import UnsafeURLError, check_url
+from digest.fetch.sitemap_xml import parse_sitemap
+from digest.fetch.sources import Source, host_delays
 
 MAX_BYTES = 8 * 1024 * 1024
 

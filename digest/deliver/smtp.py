@@ -18,8 +18,8 @@ from types import TracebackType
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from digest.config import SmtpConfig
+from digest.deliver.mail import smtp_bytes
 from digest.errors import DeliveryError
-from digest.mail import smtp_bytes
 
 log = logging.getLogger(__name__)
 

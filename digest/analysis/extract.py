@@ -34,8 +34,8 @@ from soupsieve import SelectorSyntaxError
 from trafilatura.metadata import METANAME_DESCRIPTION, METANAME_IMAGE
 from trafilatura.utils import decode_file, load_html
 
-from digest.article import Article
-from digest.dates import (
+from digest.analysis.article import Article
+from digest.analysis.dates import (
     UPDATED_LABELS,
     ZONE_BY_LANG,
     find_dates,
@@ -45,9 +45,9 @@ from digest.dates import (
     plausible,
     zone_for,
 )
-from digest.structured import Declared, read_declared
-from digest.textnorm import normalize
-from digest.urls import canonical_url
+from digest.analysis.structured import Declared, read_declared
+from digest.analysis.textnorm import normalize
+from digest.analysis.urls import canonical_url
 
 log = logging.getLogger(__name__)
 

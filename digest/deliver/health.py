@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from digest.sources import Source
-from digest.store import ArticleRow, CrawlRun, Outlet
+from digest.fetch.sources import Source
+from digest.store.models import ArticleRow, CrawlRun, Outlet
 
 
 @dataclass

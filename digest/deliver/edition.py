@@ -16,10 +16,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from digest.health import DEFAULT_LIMITS, HealthLimits, WindowHealth, window_health
-from digest.store import ArticleRow, Edition, Outlet
-from digest.textnorm import TITLE_LIMIT, clip, display_text, web_link
-from digest.urls import reader_link
+from digest.analysis.textnorm import TITLE_LIMIT, clip, display_text, web_link
+from digest.analysis.topics import OTHER
+from digest.analysis.urls import reader_link
+from digest.deliver.health import DEFAULT_LIMITS, HealthLimits, WindowHealth, window_health
+from digest.store.models import ArticleRow, Edition, Outlet
 
 TOP_STORIES = 5
 COVERAGE_WEEKS = 10
@@ -232,8 +233,8 @@ def view_of(
     top, rest = stories[:TOP_STORIES], stories[TOP_STORIES:]
     grouped: dict[str, list[Story]] = defaultdict(list)
     for story in rest:
-        grouped[story.lead.topics[0] if story.lead.topics else "other"].append(story)
-    sections = dict(sorted(grouped.items(), key=lambda kv: (kv[0] == "other", -len(kv[1]), kv[0])))
+        grouped[story.lead.topics[0] if story.lead.topics else OTHER].append(story)
+    sections = dict(sorted(grouped.items(), key=lambda kv: (kv[0] == OTHER, -len(kv[1]), kv[0])))
     items = [i for s in stories for i in (s.lead, *s.also_in)]
     health: WindowHealth = window_health(
         session, since, until, stale_runs=limits.stale_runs, failure_ratio=limits.failure_ratio

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlalchemy.orm import Session
 
-from digest.store import FetchState, dialect_insert
+from digest.store.engine import dialect_insert
+from digest.store.models import FetchState
 
 
 def conditional_headers(

@@ -1,11 +1,15 @@
-"""Term matching for rule files: whole words in scripts with spaces, substrings in Korean and Khmer."""
+"""Term matching for rule files: whole words in scripts with spaces, substrings in Korean and Khmer;
+and the zones (title, lead, body sentences) that relevance and topics both match terms in."""
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import accumulate
 
-from digest.textnorm import normalize
+from digest.analysis.textnorm import normalize
 
 _SPACED = re.compile(r"[A-Za-z]")
 # Letters that case-insensitive matching pairs with ASCII letters besides their own two cases
@@ -75,3 +79,76 @@ def term_keys(terms: Iterable[str]) -> tuple[str, ...] | None:
             return None
         keys.add(word.lower())
     return tuple(sorted(keys)) or None
+
+
+LEAD_CHARS = 400  # without a lead of its own, the opening sentences up to this many characters
+_SENTENCE = re.compile(r"(?<=[.!?។៕])\s+|\n+|(?<=다\.)")
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences of a text in any of the three languages (deduplicated: captions repeat)."""
+    seen: set[str] = set()
+    found = []
+    for part in _SENTENCE.split(text):
+        part = part.strip()
+        if part and part not in seen:
+            seen.add(part)
+            found.append(part)
+    return found
+
+
+Zones = dict[str, list[str]]  # "title", "lead", "body": the zone's sentences
+JOINER = "\x00"  # joins sentences for one regex pass: in no term, and not a word character
+
+
+def split_zones(title: str, text: str, lead: str = "") -> Zones:
+    """An article's sentences by zone; without a lead of its own, the opening sentences are the
+    lead. Relevance and topics read the same zones: split once, pass to both."""
+    text, lead = normalize(text), normalize(lead)
+    parts = sentences(text)
+    if not lead:
+        lead_parts: list[str] = []
+        while parts and sum(len(p) for p in lead_parts) < LEAD_CHARS:
+            lead_parts.append(parts.pop(0))
+    else:
+        lead_parts = sentences(lead)
+    return {"title": sentences(normalize(title)), "lead": lead_parts, "body": parts}
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Sentences joined by JOINER for one regex pass over all of them (see `matches`)."""
+
+    parts: list[str]
+    text: str | None  # None when a sentence itself contains JOINER
+    starts: list[int]  # where each sentence starts in `text`
+
+
+def join(parts: list[str]) -> Joined:
+    text = JOINER.join(parts)
+    if text.count(JOINER) != max(0, len(parts) - 1):
+        return Joined(parts, None, [])
+    return Joined(parts, text, list(accumulate((len(p) + 1 for p in parts[:-1]), initial=0)))
+
+
+def matches(joined: Joined, pattern: re.Pattern[str]) -> list[tuple[int, int, int, str]]:
+    """(sentence index, start, end, text) of each match of `pattern` in each sentence, the
+    positions within the sentence.
+
+    Runs once over the sentences joined by JOINER rather than once per sentence: the same matches
+    for patterns of terms (`digest.analysis.rules.compile_terms`), which never span a JOINER and see it
+    as they see a sentence edge, as a non-word character."""
+    if joined.text is None:
+        return [
+            (i, m.start(), m.end(), m.group())
+            for i, part in enumerate(joined.parts)
+            for m in pattern.finditer(part)
+        ]
+    starts = joined.starts
+    found = []
+    for m in pattern.finditer(joined.text):
+        start = m.start()
+        index = bisect_right(starts, start) - 1
+        offset = starts[index]
+        found.append((index, start - offset, m.end() - offset, m.group()))
+    return found

@@ -3,7 +3,7 @@
 A translated story (a Yonhap Korean original and its English version) shares almost no characters
 with its original, but it quotes the same amounts and counts in the same order: "$60 million" and
 "6천만 달러", "200,000" and "20만", "50,970" and "5만 970명", "៣០.០០០" and "30,000". These are the
-language-independent trace `digest.dedupe` links translations by.
+language-independent trace `digest.analysis.dedupe` links translations by.
 
 Only figures that identify a story count: 100 and more (days, ages and percentages are shared by
 unrelated stories), and not a bare year.
@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from datetime import datetime, timedelta
 
-from digest.dates import fold_digits
+from digest.analysis.dates import fold_digits
 
 MIN_FIGURE = 100
 _SCALE = {

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from digest.config import Config
 from digest.errors import ConfigError
-from digest.sources import load_sources
-from digest.store import CrawlRun, Outlet, make_sessionmaker, utcnow
+from digest.fetch.sources import load_sources
+from digest.store.engine import make_sessionmaker, utcnow
+from digest.store.models import CrawlRun, Outlet
 
 SETTINGS_MODULE = "spiders.settings"
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def run_crawl(
     project = get_project_settings()
     overrides = {"CKMON_DATABASE_URL": config.database_url, **(settings or {})}
     if replay is not None:
-        from digest.warc import load
+        from digest.fetch.warc import load
 
         load(replay)  # a missing or broken archive is a clear error before any crawl starts
         overrides["CKMON_REPLAY"] = str(replay.resolve())

@@ -11,9 +11,9 @@ from feedgen.feed import FeedGenerator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from digest.mail import write_atomic
-from digest.render import page_name
-from digest.store import Edition
+from digest.deliver.mail import write_atomic
+from digest.deliver.render import page_name
+from digest.store.models import Edition
 
 FEED_NAME = "editions.atom"
 FEED_ENTRIES = 30

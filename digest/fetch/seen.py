@@ -6,8 +6,8 @@ from sqlalchemy import bindparam, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from digest.store import ArticleRow
-from digest.urls import canonical_url
+from digest.analysis.urls import canonical_url
+from digest.store.models import ArticleRow
 
 # Built once: the check runs before every article request. Both columns are indexed, so SQLite
 # answers the OR from the two indexes instead of scanning the table.

@@ -21,26 +21,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, delete, select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
 from digest.errors import CkmonError
-from digest.store import Base, UTCDateTime, dialect_insert, utcnow
+from digest.store.engine import dialect_insert, utcnow
+from digest.store.models import LockClaim
 
 log = logging.getLogger(__name__)
 
 DEFAULT_LEASE = timedelta(hours=1)  # longer than any edition takes to build and send
 POLL_SECONDS = 0.2
-
-
-class LockClaim(Base):
-    """A named claim on SQLite (and any back end without advisory locks)."""
-
-    __tablename__ = "lock_claims"
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    holder: Mapped[str] = mapped_column(String(200))
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class LockTimeout(CkmonError):

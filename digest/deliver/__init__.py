@@ -1,0 +1,1 @@
+"""Delivering: cutting an edition, rendering it, composing and sending mail, the archive."""

@@ -56,16 +56,39 @@ def _config(ctx: click.Context) -> Config:
     return load_config(ctx.obj["config_path"])
 
 
-def _print_report(report: Any, quiet: bool = False) -> int:
-    for result in report.results:
-        if result.status == "ok":
-            if not quiet:
-                click.echo(
-                    f"{result.outlet}: ok, {result.articles_new} new, "
-                    f"{result.articles_relevant} relevant"
-                )
-        else:
-            click.echo(f"{result.outlet}: FAILED: {result.error or 'see log'}", err=True)
+def _outlet_line(result: Any) -> str:
+    from digest.fetch.causes import short_cause
+
+    if result.status == "ok":
+        return (
+            f"{result.outlet}: ok, {result.articles_new} new, {result.articles_relevant} relevant"
+        )
+    return f"{result.outlet}: FAILED: {short_cause(result.error)}"
+
+
+def _progress(quiet: bool) -> Any:
+    """Print each outlet's line as it finishes: on a terminal with a counter ("[ 3/28]"), plain
+    lines otherwise (cron, a pipe). Failures go to stderr, even when quiet."""
+
+    def show(result: Any, done: int, total: int) -> None:
+        failed = result.status != "ok"
+        if quiet and not failed:
+            return
+        stream = sys.stderr if failed else sys.stdout
+        counter = f"[{done:>{len(str(total))}}/{total}] " if stream.isatty() else ""
+        click.echo(counter + _outlet_line(result), err=failed)
+
+    return show
+
+
+def _print_report(report: Any, quiet: bool = False, *, outlets: bool = True) -> int:
+    """The crawl's summary line (after each outlet's line unless `outlets` is off: the progress
+    printed them already); the exit code of the crawl."""
+    for result in report.results if outlets else ():
+        if result.status == "ok" and not quiet:
+            click.echo(_outlet_line(result))
+        elif result.status != "ok":
+            click.echo(_outlet_line(result), err=True)
     failed = len(report.failed)
     new = sum(r.articles_new for r in report.results)
     relevant = sum(r.articles_relevant for r in report.results)
@@ -75,6 +98,8 @@ def _print_report(report: Any, quiet: bool = False) -> int:
     )
     if report.offline:
         summary += " — no outlet could be reached: is this machine offline?"
+    if failed:
+        summary += " (the causes in full: `ckmon sources`, and the log)"
     if failed or not quiet:
         click.echo(summary, err=bool(failed))
     if failed and failed == len(report.results):
@@ -102,6 +127,15 @@ def _print_report(report: Any, quiet: bool = False) -> int:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Append every fetched response to this WARC archive (FILE.warc.gz).",
 )
+@click.option(
+    "--quiet", "-q", is_flag=True, help="Print only errors (cron mails whatever is printed)."
+)
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Also print the log (Scrapy's included) on stderr; it always goes to the [log] file.",
+)
 @click.pass_context
 def crawl(
     ctx: click.Context,
@@ -110,9 +144,12 @@ def crawl(
     spider_args: tuple[str, ...],
     replay: Path | None,
     record: Path | None,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
     """Crawl OUTLETS (default: every enabled outlet) into the store."""
     from digest.fetch.crawl import run_crawl
+    from digest.logs import configure_logging
 
     for arg in spider_args:
         name, _, value = arg.partition("=")
@@ -128,10 +165,17 @@ def crawl(
             datetime.strptime(since, "%Y-%m-%d")
         except ValueError as exc:
             raise click.BadParameter(f"{since!r} is not YYYY-MM-DD", param_hint="--since") from exc
+    config = _config(ctx)
+    configure_logging(config, quiet=not verbose)
     report = run_crawl(
-        _config(ctx), list(outlets) or None, since=since, replay=replay, record=record
+        config,
+        list(outlets) or None,
+        since=since,
+        replay=replay,
+        record=record,
+        progress=_progress(quiet),
     )
-    ctx.exit(_print_report(report))
+    ctx.exit(_print_report(report, quiet, outlets=False))
 
 
 def _day(value: str | None, option: str, config: Config, *, end: bool = False) -> datetime | None:
@@ -153,8 +197,15 @@ def _print_published(published: Any, *, quiet: bool = False) -> int:
     """One line per recipient; exit code 5 when a delivery is pending or failed."""
     if not quiet:
         for path in published.paths:
-            click.echo(f"digest: edition {published.key}, {published.stories} stories: {path}")
-        for recipient in published.sent:
+            where = "written to" if published.written_only else "in the outbox at"
+            click.echo(
+                f"digest: edition {published.key}, {published.stories} stories, {where} {path}"
+            )
+        if published.written_only and published.sent:
+            click.echo(
+                'digest: not mailed: [mail] transport is "outbox" (see README, Configuration)'
+            )
+        for recipient in published.sent if not published.written_only else ():
             click.echo(f"digest: {published.key} sent to {recipient}")
     for recipient, why in published.pending:
         click.echo(
@@ -209,7 +260,7 @@ def digest(
         if send:
             published = publish_due_locked(session, config, _now())
             if published is None:
-                click.echo("digest: nothing due")
+                click.echo(f"digest: nothing due; {_last_and_next(session, config)}")
                 return
             ctx.exit(_print_published(published))
         shown = write_preview(session, config, _now(), since=start, until=end)
@@ -223,8 +274,14 @@ def digest(
 @click.option(
     "--quiet", "-q", is_flag=True, help="Print only errors (cron mails whatever is printed)."
 )
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Also print the log (Scrapy's included) on stderr; it always goes to the [log] file.",
+)
 @click.pass_context
-def run(ctx: click.Context, quiet: bool) -> None:
+def run(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     """Crawl every enabled outlet, then write the edition that is due (cron mode).
 
     Takes the lock shared with `ckmon schedule`: a second instance exits at once with code 75.
@@ -236,14 +293,14 @@ def run(ctx: click.Context, quiet: bool) -> None:
     from digest.runlock import hold_lock
 
     config = _config(ctx)
-    configure_logging(config, quiet=quiet)
+    configure_logging(config, quiet=not verbose)
     started = time.monotonic()
     with hold_lock(config.lock_file, "ckmon run"):
-        report = run_crawl(config)
+        report = run_crawl(config, progress=_progress(quiet))
         # Scrapy's handlers outlive its reactor: until the digest, a signal ends us at once.
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        code = _print_report(report, quiet=quiet)
+        code = _print_report(report, quiet=quiet, outlets=False)
         crawl = _crawl_summary(report)
         if any(_interrupted(r) for r in report.results):
             _summary(
@@ -258,7 +315,13 @@ def run(ctx: click.Context, quiet: bool) -> None:
         if not quiet:
             click.echo("digest: no edition due")
     else:
-        state = "sent" if published.complete else "not fully delivered"
+        state = (
+            "not fully delivered"
+            if not published.complete
+            else "written to the outbox"
+            if published.written_only
+            else "sent"
+        )
         digest_note = f"edition {published.key} {state}, {published.stories} stories"
         delivered = _print_published(published, quiet=quiet)
         code = code or delivered
@@ -312,6 +375,19 @@ def _publish_uninterrupted(config: Config) -> Any:
             signal.signal(signum, handler)
         if received:
             log.warning("received %s during the digest: finished it first", received[0])
+
+
+def _last_and_next(session: Any, config: Config) -> str:
+    """When the last edition went out and when the next one is due, in the configured zone."""
+    from digest.deliver.edition import last_sent, next_send_time
+
+    def local(when: datetime) -> str:
+        return when.astimezone(config.timezone).strftime("%a %d %b %Y %H:%M %Z")
+
+    last = last_sent(session)
+    due = next_send_time(_now(), config.timezone, config.send_weekday, config.send_time)
+    done = f"{last.key} went out {local(last.sent_at)}" if last and last.sent_at else "none sent"
+    return f"last edition: {done}; next due {local(due)}"
 
 
 @cli.command()

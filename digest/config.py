@@ -15,6 +15,7 @@ from digest.errors import ConfigError
 CONFIG_ENV = "CKMON_CONFIG"
 DEFAULT_CONFIG_NAME = "ckmon.toml"
 DEFAULT_CRAWL_CRON = "0 */6 * * *"  # every six hours, on the hour
+DEFAULT_LOG_FILE = "data/ckmon.log"  # Scrapy's own log and ckmon's, whatever stderr shows
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,7 @@ def _build(data: dict[str, Any], base: Path, source_path: Path | None) -> Config
         raise ConfigError(
             f"{where} [schedule]: 'crawl_timeout' must be a positive number of seconds"
         )
-    log_file = _get(logs, "file", str, "", f"{where} [log]")
+    log_file = _get(logs, "file", str, DEFAULT_LOG_FILE, f"{where} [log]")
     log_max_bytes = _get(logs, "max_bytes", int, 1_000_000, f"{where} [log]")
     log_backups = _get(logs, "backups", int, 5, f"{where} [log]")
     if log_max_bytes <= 0 or log_backups < 0:

@@ -65,9 +65,11 @@ def install_stderr_handler() -> None:
 
 
 def configure_logging(config: Config, *, quiet: bool) -> None:
-    """Quiet stderr down to errors (cron mails whatever is printed); add the [log] file if set.
+    """Quiet stderr down to errors (ckmon prints its own progress and summary; cron mails whatever
+    is printed); add the [log] file if set.
 
-    The file keeps INFO even when quiet: it is where a user looks after a run went wrong.
+    The file keeps INFO even when quiet: it is where Scrapy's own log goes, and where a user looks
+    after a run went wrong.
     """
     root = logging.getLogger()
     root.setLevel(logging.INFO)

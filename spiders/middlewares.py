@@ -27,17 +27,26 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import threads
 from twisted.internet.defer import DeferredSemaphore
+from twisted.internet.error import DNSLookupError
 from twisted.internet.task import deferLater
 
 from digest.fetch import warc
 from digest.fetch.backoff import backoff_delay, retry_after_seconds
 from digest.fetch.fetchstate import conditional_headers, remember
-from digest.fetch.netguard import PassedHosts, UnsafeURLError, check_url, host_port, needs_lookup
+from digest.fetch.netguard import (
+    UNRESOLVED,
+    PassedHosts,
+    UnsafeURLError,
+    check_url,
+    host_port,
+    needs_lookup,
+)
 from digest.fetch.seen import is_stored
 from digest.fetch.sources import host_delays
 from digest.store.engine import make_engine, make_sessionmaker, utcnow
 
 log = logging.getLogger(__name__)
+_UNRESOLVED = (CannotResolveHostError, DNSLookupError)
 
 
 def _inc(crawler: Crawler, key: str) -> None:
@@ -72,6 +81,10 @@ class AddressGuardMiddleware:
             host, port = host_port(request.url)  # the scheme, checked on every request
             if self.replaying:  # nothing leaves the machine: only the scheme matters
                 return
+            if (why := UNRESOLVED.why(host)) is not None:
+                # Failed to resolve earlier in this crawl: fail now, before the host's delay and
+                # the download slot's, not after them (offline, a search outlet's ten queries).
+                raise DNSLookupError(f"{host}: {why} (not looked up again in this crawl)")
             if not needs_lookup(
                 host, port, allow_private=self.allow_private, allowed_hosts=self.allowed_hosts
             ):
@@ -215,6 +228,14 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.backoff = settings.getfloat("CKMON_RETRY_BACKOFF", 2.0)
         self.max_wait = settings.getfloat("CKMON_RETRY_AFTER_MAX", 120.0)
 
+    def process_exception(self, request: Request, exception: Exception) -> Request | None:
+        # A name that does not resolve will not resolve a second later: no retry, so an offline
+        # run or a dead domain fails its outlet at once.
+        if isinstance(exception, _UNRESOLVED):
+            _inc(self.crawler, "ckmon/dns_failed")
+            return None
+        return super().process_exception(request, exception)
+
     async def process_response(self, request: Request, response: Response) -> Request | Response:
         if request.meta.get("dont_retry") or response.status not in self.retry_http_codes:
             return response
@@ -308,7 +329,7 @@ class _Gate:
 
 # Per host, shared by every crawler of the process (one crawler per outlet).
 _GATES: dict[str, _Gate] = {}
-_NEVER_SENT = (CannotResolveHostError, DownloadConnectionRefusedError)
+_NEVER_SENT = (CannotResolveHostError, DNSLookupError, DownloadConnectionRefusedError)
 
 
 class HostGateMiddleware:

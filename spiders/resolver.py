@@ -1,4 +1,5 @@
-"""Scrapy's caching DNS resolver, refusing names that resolve to non-public addresses.
+"""Scrapy's caching DNS resolver, refusing names that resolve to non-public addresses, and
+remembering names that did not resolve (`digest.fetch.netguard.UNRESOLVED`) for the crawl.
 
 The address guard middleware resolves a host before the request; Twisted resolves it again to
 connect. A hostile DNS server could answer a public address the first time and 127.0.0.1 the
@@ -12,11 +13,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from scrapy.resolver import CachingThreadedResolver
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, fail
 from twisted.internet.error import DNSLookupError
 
 from digest.config import load_config
-from digest.fetch.netguard import is_public
+from digest.fetch.netguard import UNRESOLVED, is_public
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +69,20 @@ class GuardedResolver(CachingThreadedResolver):
         )
 
     def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> Deferred[str]:
+        if (why := UNRESOLVED.why(name)) is not None:
+            return fail(DNSLookupError(f"{name}: {why} (not looked up again in this crawl)"))
         answer = super().getHostByName(name, timeout)
+        answer.addErrback(self._remember_failure, name)
         if not self.allow_private and name.lower() not in self.allowed:
             answer.addCallback(self._public_only, name)
         return answer
+
+    @staticmethod
+    def _remember_failure(failure: Any, name: str) -> Any:
+        if failure.check(DNSLookupError):
+            log.info("%s did not resolve: its other requests in this crawl fail at once", name)
+            UNRESOLVED.add(name, failure.getErrorMessage())
+        return failure
 
     @staticmethod
     def _public_only(address: str, name: str) -> str:

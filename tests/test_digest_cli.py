@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import re
 from email import policy
 from pathlib import Path
 
@@ -78,9 +79,16 @@ def test_bad_combinations_are_usage_errors(workspace: Path, args: tuple[str, ...
 
 def test_send_with_the_outbox_transport(workspace: Path) -> None:
     code, out = _run(workspace, "--send")
-    assert code == 0 and "sent to desk@ckmon.test" in out
-    assert (workspace.parent / "outbox" / "ckmon-2026-W48-desk@ckmon.test.eml").is_file()
-    assert _run(workspace, "--send") == (0, "digest: nothing due\n")
+    eml = workspace.parent / "outbox" / "ckmon-2026-W48-desk@ckmon.test.eml"
+    assert code == 0 and f"2026-W48, 9 stories, written to {eml}" in out, out
+    assert 'not mailed: [mail] transport is "outbox"' in out and " sent to " not in out
+    assert eml.is_file()
+    code, out = _run(workspace, "--send")
+    # nothing due: says what went out last and when the next edition is due
+    assert code == 0 and out.startswith("digest: nothing due; last edition: 2026-W48 went out "), (
+        out
+    )
+    assert re.search(r"; next due Mon \d\d \w{3} \d{4} 07:00 \+07\n$", out), out
 
 
 def test_smtp_transport_needs_recipients(tmp_path: Path) -> None:

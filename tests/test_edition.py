@@ -152,7 +152,8 @@ def test_top_stories_sections_and_counts(tmp_path: Path) -> None:
     assert all(s.lead.topics[0] == topic for topic, ss in view.sections.items() for s in ss)
     assert view.by_lang == {"en": 7, "ko": 3, "km": 2}
     assert view.by_topic["trade-investment"] == 1 and view.by_topic["aid-development"] == 2
-    assert view.failed_outlets == [("Dead Daily", "DNS lookup failed for deaddaily.test")]
+    # the cause in a few words: the whole error text is in `ckmon sources`
+    assert view.failed_outlets == [("Dead Daily", "name did not resolve (deaddaily.test)")]
     assert view.quiet_outlets == ["Quiet Post"]
 
 

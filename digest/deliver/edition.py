@@ -136,6 +136,11 @@ def last_send_time(now: datetime, tz: ZoneInfo, weekday: int, hhmm: str) -> date
     return datetime.combine(this_week.date() - timedelta(days=7), this_week.time(), tz)
 
 
+def next_send_time(now: datetime, tz: ZoneInfo, weekday: int, hhmm: str) -> datetime:
+    """The first configured send moment after `now`."""
+    return last_send_time(now, tz, weekday, hhmm) + timedelta(days=7)
+
+
 def is_due(session: Session, now: datetime, tz: ZoneInfo, weekday: int, hhmm: str) -> bool:
     """On a fresh store at once; afterwards when a send time passed after the last edition was
     cut, this week's or a past week's (the machine was off), and no edition was cut this week."""

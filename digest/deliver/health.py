@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from digest.fetch.causes import short_cause
 from digest.fetch.sources import Source
 from digest.store.models import ArticleRow, CrawlRun, Outlet
 
@@ -171,7 +172,8 @@ def window_health(
     health = WindowHealth()
     for title, status, error, new, runs, failed, extracted in rows:
         if status == "failed":
-            health.failed.append((title, error or "crawl failed"))
+            # A few words: the whole text (800 characters for a DNS error) is in `ckmon sources`
+            health.failed.append((title, short_cause(error) if error else "crawl failed"))
         elif status == "ok" and not new:
             health.quiet.append(title)
         if not new and stale_runs > 0 and runs >= stale_runs:

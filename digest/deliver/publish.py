@@ -55,6 +55,7 @@ class Published:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (recipient, reply): permanent
     shortened: bool = False  # the mail shows fewer stories than the page
     error: str = ""  # the server could not be used at all
+    written_only: bool = False  # the outbox transport: "delivered" means written to the outbox
 
     @property
     def complete(self) -> bool:
@@ -176,6 +177,7 @@ def deliver(session: Session, config: Config, edition: Edition, now: datetime) -
     if config.transport == "smtp" and todo:
         _send_smtp(session, config, todo, now, published)
     else:
+        published.written_only = True
         for delivery in todo:  # the outbox transport delivers by writing the file
             delivery.status, delivery.sent_at = "sent", now
             delivery.attempts += 1

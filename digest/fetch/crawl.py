@@ -5,8 +5,9 @@ from __future__ import annotations
 import gc
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -64,11 +65,13 @@ def run_crawl(
     settings: dict[str, Any] | None = None,
     replay: Path | None = None,
     record: Path | None = None,
+    progress: Callable[[OutletResult, int, int], None] | None = None,
 ) -> CrawlReport:
     """Crawl `outlets` (default: every enabled one) in this process; one reactor per process.
 
     `replay` answers every request from a WARC archive instead of the network; `record` appends
-    every fetched response to one.
+    every fetched response to one. `progress(result, done, total)` hears of each outlet as it
+    finishes, its run already recorded.
     """
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", SETTINGS_MODULE)
     from scrapy.crawler import CrawlerProcess
@@ -105,8 +108,11 @@ def run_crawl(
     process = CrawlerProcess(project)
     logging.getLogger("scrapy").setLevel(level)
     crawlers = [process.create_crawler(name) for name in names]
+    done = [0]
     for crawler in crawlers:
-        process.crawl(crawler, since=since) if since else process.crawl(crawler)
+        finished = process.crawl(crawler, since=since) if since else process.crawl(crawler)
+        if progress is not None:
+            finished.addBoth(_report_one, config, crawler, progress, done, len(crawlers))
     # What exists now (Scrapy, trafilatura and the other modules, the spiders) lives as long as
     # the crawl: out of the cyclic collector's way, whose full passes over it cost about a tenth of
     # a fast crawl. Unfrozen afterwards: `ckmon run` goes on to build the digest.
@@ -119,6 +125,31 @@ def run_crawl(
     # This process's own runs: other workers may be crawling the same outlets at the same time.
     run_ids = [c.stats.get_value(RUN_ID_STAT) for c in crawlers if c.stats is not None]
     return report_since(config, started, [i for i in run_ids if i is not None])
+
+
+def _report_one(
+    outcome: Any,
+    config: Config,
+    crawler: Any,
+    progress: Callable[[OutletResult, int, int], None],
+    done: list[int],
+    total: int,
+) -> Any:
+    """Tell `progress` how one outlet did, once its crawler has stopped and its run is closed.
+    A failure here is logged, never passed on: it must not stop the other outlets' crawls."""
+    done[0] += 1
+    try:
+        run_id = crawler.stats.get_value(RUN_ID_STAT) if crawler.stats is not None else None
+        results = report_since(config, datetime.min.replace(tzinfo=UTC), [run_id]).results
+        name = getattr(crawler.spider, "name", "") or "?"
+        progress(
+            results[0] if results else OutletResult(name, "failed", 0, 0, "did not start"),
+            done[0],
+            total,
+        )
+    except Exception:
+        log.exception("could not report an outlet's progress")
+    return outcome
 
 
 def report_since(

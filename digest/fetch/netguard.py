@@ -62,6 +62,29 @@ def needs_lookup(
     return not (allow_private or f"{host}:{port}" in allowed_hosts)
 
 
+class UnresolvedHosts:
+    """Names that did not resolve in this process (a crawl): asked again, they fail at once.
+
+    Offline, or for a dead domain, every request of an outlet would otherwise wait for its own
+    lookup (a resolver timeout each, twice over with the address guard's check)."""
+
+    def __init__(self) -> None:
+        self._names: dict[str, str] = {}
+
+    def add(self, name: str, why: str) -> None:
+        self._names.setdefault(name.lower(), why)
+
+    def why(self, name: str) -> str | None:
+        """The first failure of `name`, or None if it never failed."""
+        return self._names.get(name.lower())
+
+    def clear(self) -> None:
+        self._names.clear()
+
+
+UNRESOLVED = UnresolvedHosts()  # one per process, shared by the address guard and the resolver
+
+
 class PassedHosts:
     """Hosts whose address check passed, remembered for `seconds`: a crawl then looks each host
     up once a minute instead of before every request. Refusals are not remembered."""
@@ -93,9 +116,12 @@ def check_url(
     host, port = host_port(url)
     if not needs_lookup(host, port, allow_private=allow_private, allowed_hosts=set(allowed_hosts)):
         return []
+    if UNRESOLVED.why(host) is not None:
+        return []  # failed before: the download fails at once with that error (GuardedResolver)
     try:
         addresses = resolver(host, port)
-    except (OSError, UnicodeError):
+    except (OSError, UnicodeError) as exc:
+        UNRESOLVED.add(host, str(exc))
         return []  # unresolvable: the download fails on its own, with the real DNS error
     refused = [a for a in addresses if not is_public(a)]
     if refused:

@@ -136,6 +136,12 @@ def _print_report(report: Any, quiet: bool = False, *, outlets: bool = True) -> 
     is_flag=True,
     help="Also print the log (Scrapy's included) on stderr; it always goes to the [log] file.",
 )
+@click.option(
+    "--relayed",
+    is_flag=True,
+    hidden=True,
+    help="The log on stderr and not in the [log] file: `ckmon schedule` relays it into its own.",
+)
 @click.pass_context
 def crawl(
     ctx: click.Context,
@@ -146,6 +152,7 @@ def crawl(
     record: Path | None,
     quiet: bool,
     verbose: bool,
+    relayed: bool,
 ) -> None:
     """Crawl OUTLETS (default: every enabled outlet) into the store."""
     from digest.fetch.crawl import run_crawl
@@ -166,7 +173,7 @@ def crawl(
         except ValueError as exc:
             raise click.BadParameter(f"{since!r} is not YYYY-MM-DD", param_hint="--since") from exc
     config = _config(ctx)
-    configure_logging(config, quiet=not verbose)
+    configure_logging(config, quiet=not (verbose or relayed), to_file=not relayed)
     report = run_crawl(
         config,
         list(outlets) or None,
@@ -419,12 +426,22 @@ def schedule(ctx: click.Context, dry_run: bool, quiet: bool) -> None:
 
 
 @cli.command()
+@click.option(
+    "--verbose", "-v", is_flag=True, help="Also print the log on stderr (always in demo/ckmon.log)."
+)
 @click.pass_context
-def demo(ctx: click.Context) -> None:
+def demo(ctx: click.Context, verbose: bool) -> None:
     """Crawl the bundled sample site offline through the real pipeline and write a digest."""
-    from digest.demo import run_demo
+    from dataclasses import replace
 
-    for line in run_demo(_config(ctx), _now):
+    from digest.demo import run_demo
+    from digest.logs import configure_logging
+
+    config = _config(ctx)
+    configure_logging(
+        replace(config, log_file=config.base_dir / "demo" / "ckmon.log"), quiet=not verbose
+    )
+    for line in run_demo(config, _now):
         click.echo(line)
 
 

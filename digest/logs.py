@@ -64,12 +64,13 @@ def install_stderr_handler() -> None:
     logging.basicConfig(level=logging.INFO, handlers=[_stderr_handler()])
 
 
-def configure_logging(config: Config, *, quiet: bool) -> None:
+def configure_logging(config: Config, *, quiet: bool, to_file: bool = True) -> None:
     """Quiet stderr down to errors (ckmon prints its own progress and summary; cron mails whatever
     is printed); add the [log] file if set.
 
     The file keeps INFO even when quiet: it is where Scrapy's own log goes, and where a user looks
-    after a run went wrong.
+    after a run went wrong. `to_file` off: a crawl child whose output `ckmon schedule` relays into
+    its own log (two processes rotating one file would lose lines).
     """
     root = logging.getLogger()
     root.setLevel(logging.INFO)
@@ -84,7 +85,7 @@ def configure_logging(config: Config, *, quiet: bool) -> None:
     for handler in streams:
         if quiet and not any(isinstance(f, QuietFilter) for f in handler.filters):
             handler.addFilter(QuietFilter())
-    if config.log_file is not None:
+    if config.log_file is not None and to_file:
         config.log_file.parent.mkdir(parents=True, exist_ok=True)
         handler = RotatingFileHandler(
             config.log_file,

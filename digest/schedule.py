@@ -154,7 +154,7 @@ class Jobs:
         started = time.monotonic()
         outcome = ""
         with subprocess.Popen(
-            [sys.executable, "-m", "digest", "crawl"],
+            [sys.executable, "-m", "digest", "crawl", "--relayed"],
             cwd=self.config.base_dir,
             env=env,
             stdout=subprocess.PIPE,

@@ -43,21 +43,21 @@ def test_an_article_that_failed_with_503_is_fetched_on_the_next_run(tmp_path: Pa
         config.write_text(
             config.read_text() + "RETRY_TIMES = 1\nCKMON_RETRY_BACKOFF = 0.1\n", encoding="utf-8"
         )
-        first = ckmon(config, "crawl", "--since", "2026-11-01")
+        first = ckmon(config, "crawl", "-v", "--since", "2026-11-01")
         assert "article fetch failed" in first.stderr and "HTTP 503" in first.stderr, first.stderr
         assert ("/water.html", 503) in log.hits
         assert _stored(config) == []
 
         down.clear()
         log.clear()
-        second = ckmon(config, "crawl", "--since", "2026-11-01")
+        second = ckmon(config, "crawl", "-v", "--since", "2026-11-01")
         assert second.returncode == 0, second.stderr
         # the feed read whole (no validator saved after the failed page), then the page
         assert ("/feed.xml", 200) in log.hits, log.hits
         assert _stored(config) == ["Korean lenders fund a Cambodian water plant"]
 
         log.clear()
-        third = ckmon(config, "crawl", "--since", "2026-11-01")
+        third = ckmon(config, "crawl", "-v", "--since", "2026-11-01")
         assert third.returncode == 0, third.stderr
         assert ("/feed.xml", 304) in log.hits  # now the validator is kept
         assert not [path for path, _ in log.hits if path == "/water.html"]

@@ -88,7 +88,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                 "CONCURRENT_REQUESTS_PER_DOMAIN = 16\nDOWNLOAD_TIMEOUT = 4\nRETRY_TIMES = 1\n"
                 f"CKMON_RETRY_BACKOFF = 0.1\nCKMON_FEED_MAX_ENTRIES = {HUGE_KEPT}\n"
             )
-        result = ckmon(config, "crawl", "--since", "2026-01-01", timeout=180)
+        result = ckmon(config, "crawl", "-v", "--since", "2026-01-01", timeout=180)
         paths = {base: hits.paths(int(base.rsplit(":", 1)[1])) for base in bases}
     output = result.stdout + result.stderr
     db = sqlite3.connect(tmp / "data" / "ckmon.sqlite")

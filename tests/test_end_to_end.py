@@ -32,7 +32,7 @@ def test_crawl_then_digest(tmp_path: Path, site: tuple[str, list[str]]) -> None:
     base, requested = site
     config = write_workspace(tmp_path, _sources(base))
 
-    crawled = ckmon(config, "crawl", "--since", "2026-01-01")
+    crawled = ckmon(config, "crawl", "-v", "--since", "2026-01-01")
     assert crawled.returncode == 0, crawled.stderr  # a dead article link is not a dead outlet
     assert "gazette: ok, 3 new, 2 relevant" in crawled.stdout, crawled.stdout + crawled.stderr
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -116,6 +117,19 @@ def test_shipped_registry_has_the_required_outlets() -> None:
                 "'delay' must be a number of seconds from 0 to 600",
             )
             for bad in ('"5"', "-1", "true", "3600")
+        ),
+        *(
+            (
+                f'title = "X"\nlang = "en"\nhome = "https://x.test/"\nkind = "feed"\n'
+                f'feeds = ["https://x.test/f"]\nselectors = {{ {name} = "{css}" }}',
+                re.escape(f"selectors.{name}: '{css}' is not a CSS selector"),
+            )
+            for name, css in (
+                ("title", "h1..x"),
+                ("body", "div["),
+                ("date", "::before"),
+                ("author", ""),
+            )
         ),
     ],
 )

@@ -19,10 +19,10 @@ def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.delenv("CKMON_CONFIG", raising=False)
     monkeypatch.delenv("CKMON_DATABASE_URL", raising=False)
     config = load_config(cwd=tmp_path)
-    assert config.database_url == f"sqlite:///{tmp_path.resolve() / 'data' / 'ckmon.sqlite'}"
-    assert config.outbox == tmp_path.resolve() / "outbox"
-    assert config.timezone.key == "Asia/Phnom_Penh"
-    assert config.transport == "outbox"
+    assert config.store.url == f"sqlite:///{tmp_path.resolve() / 'data' / 'ckmon.sqlite'}"
+    assert config.digest.outbox == tmp_path.resolve() / "outbox"
+    assert config.digest.timezone.key == "Asia/Phnom_Penh"
+    assert config.mail.transport == "outbox"
 
 
 def test_database_url_from_the_file_or_the_environment(
@@ -31,9 +31,9 @@ def test_database_url_from_the_file_or_the_environment(
     monkeypatch.delenv("CKMON_DATABASE_URL", raising=False)
     path = tmp_path / "ckmon.toml"
     path.write_text('[store]\nurl = "postgresql+psycopg://ckmon@db.internal/ckmon"\n')
-    assert load_config(path).database_url == "postgresql+psycopg://ckmon@db.internal/ckmon"
+    assert load_config(path).store.url == "postgresql+psycopg://ckmon@db.internal/ckmon"
     monkeypatch.setenv("CKMON_DATABASE_URL", "postgresql+psycopg://ckmon@other.internal/ckmon")
-    assert load_config(path).database_url == "postgresql+psycopg://ckmon@other.internal/ckmon"
+    assert load_config(path).store.url == "postgresql+psycopg://ckmon@other.internal/ckmon"
 
 
 def test_a_database_other_than_sqlite_or_postgresql_is_refused() -> None:
@@ -79,7 +79,7 @@ def test_url_passwords_only_from_environment(
     assert "hunter2" not in repr(load_config(path))
     monkeypatch.setenv(variable, url)
     chosen = load_config(path)
-    assert (chosen.database_url if table == "store" else chosen.redis_url) == url
+    assert (chosen.store.url if table == "store" else chosen.redis.url) == url
 
 
 def test_bad_values_name_file_and_key(tmp_path: Path) -> None:

@@ -173,7 +173,7 @@ def crawl(
         except ValueError as exc:
             raise click.BadParameter(f"{since!r} is not YYYY-MM-DD", param_hint="--since") from exc
     config = _config(ctx)
-    configure_logging(config, quiet=not (verbose or relayed), to_file=not relayed)
+    configure_logging(config.log, quiet=not (verbose or relayed), to_file=not relayed)
     report = run_crawl(
         config,
         list(outlets) or None,
@@ -197,7 +197,7 @@ def _day(value: str | None, option: str, config: Config, *, end: bool = False) -
         ) from exc
     if end:
         day += timedelta(days=1)
-    return datetime.combine(day, clock_time(0), config.timezone)
+    return datetime.combine(day, clock_time(0), config.digest.timezone)
 
 
 def _print_published(published: Any, *, quiet: bool = False) -> int:
@@ -253,7 +253,7 @@ def digest(
     ctx: click.Context, preview: bool, send: bool, since: str | None, until: str | None
 ) -> None:
     """Preview the next edition, or with --send deliver the edition that is due."""
-    from digest.deliver.publish import write_preview
+    from digest.deliver.publish import Publishing, write_preview
     from digest.deliver.publish_locked import publish_due_locked
     from digest.store.engine import make_sessionmaker
 
@@ -263,14 +263,15 @@ def digest(
     start, end = _day(since, "--since", config), _day(until, "--until", config, end=True)
     if start is not None and end is not None and start >= end:
         raise click.BadParameter("must be after --since", param_hint="--until")
-    with make_sessionmaker(config.database_url)() as session:
+    publishing = Publishing.from_config(config)
+    with make_sessionmaker(config.store.url)() as session:
         if send:
-            published = publish_due_locked(session, config, _now())
+            published = publish_due_locked(session, publishing, _now())
             if published is None:
                 click.echo(f"digest: nothing due; {_last_and_next(session, config)}")
                 return
             ctx.exit(_print_published(published))
-        shown = write_preview(session, config, _now(), since=start, until=end)
+        shown = write_preview(session, publishing, _now(), since=start, until=end)
     note = " (shortened for mail; the archive page has all)" if shown.shortened else ""
     click.echo(f"digest: preview of {shown.key}, {shown.stories} stories{note}")
     for path in (shown.html, shown.text, shown.eml):
@@ -300,9 +301,9 @@ def run(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     from digest.runlock import hold_lock
 
     config = _config(ctx)
-    configure_logging(config, quiet=not verbose)
+    configure_logging(config.log, quiet=not verbose)
     started = time.monotonic()
-    with hold_lock(config.lock_file, "ckmon run"):
+    with hold_lock(config.schedule.lock_file, "ckmon run"):
         report = run_crawl(config, progress=_progress(quiet))
         # Scrapy's handlers outlive its reactor: until the digest, a signal ends us at once.
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -366,6 +367,7 @@ def _summary(line: str, *, error: bool) -> None:
 def _publish_uninterrupted(config: Config) -> Any:
     """`publish_due` under the database lock (one publisher per store, even with several
     schedulers), with SIGTERM/SIGINT held until it returns: no half-written edition."""
+    from digest.deliver.publish import Publishing
     from digest.deliver.publish_locked import publish_due_locked
     from digest.store.engine import make_sessionmaker
 
@@ -375,8 +377,8 @@ def _publish_uninterrupted(config: Config) -> Any:
         for s in (signal.SIGTERM, signal.SIGINT)
     }
     try:
-        with make_sessionmaker(config.database_url)() as session:
-            return publish_due_locked(session, config, _now())
+        with make_sessionmaker(config.store.url)() as session:
+            return publish_due_locked(session, Publishing.from_config(config), _now())
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
@@ -389,10 +391,11 @@ def _last_and_next(session: Any, config: Config) -> str:
     from digest.deliver.edition import last_sent, next_send_time
 
     def local(when: datetime) -> str:
-        return when.astimezone(config.timezone).strftime("%a %d %b %Y %H:%M %Z")
+        return when.astimezone(config.digest.timezone).strftime("%a %d %b %Y %H:%M %Z")
 
     last = last_sent(session)
-    due = next_send_time(_now(), config.timezone, config.send_weekday, config.send_time)
+    plan = config.digest
+    due = next_send_time(_now(), plan.timezone, plan.send_day, plan.send_time)
     done = f"{last.key} went out {local(last.sent_at)}" if last and last.sent_at else "none sent"
     return f"last edition: {done}; next due {local(due)}"
 
@@ -420,8 +423,8 @@ def schedule(ctx: click.Context, dry_run: bool, quiet: bool) -> None:
     from digest.logs import configure_logging
     from digest.runlock import hold_lock
 
-    configure_logging(config, quiet=quiet)
-    with hold_lock(config.lock_file, "ckmon schedule") as lock_fd:
+    configure_logging(config.log, quiet=quiet)
+    with hold_lock(config.schedule.lock_file, "ckmon schedule") as lock_fd:
         run_scheduler(config, _now, lock_fd)
 
 
@@ -432,14 +435,13 @@ def schedule(ctx: click.Context, dry_run: bool, quiet: bool) -> None:
 @click.pass_context
 def demo(ctx: click.Context, verbose: bool) -> None:
     """Crawl the bundled sample site offline through the real pipeline and write a digest."""
-    from dataclasses import replace
-
     from digest.demo import run_demo
     from digest.logs import configure_logging
 
     config = _config(ctx)
     configure_logging(
-        replace(config, log_file=config.base_dir / "demo" / "ckmon.log"), quiet=not verbose
+        config.log.model_copy(update={"file": config.base_dir / "demo" / "ckmon.log"}),
+        quiet=not verbose,
     )
     for line in run_demo(config, _now):
         click.echo(line)
@@ -454,17 +456,17 @@ def sources(ctx: click.Context) -> None:
     from digest.store.engine import make_sessionmaker
 
     config = _config(ctx)
-    registry = load_sources(config.sources_file)
-    with make_sessionmaker(config.database_url)() as session:
+    registry = load_sources(config.crawl.sources_file)
+    with make_sessionmaker(config.store.url)() as session:
         report = outlet_health(
             session,
             registry,
-            stale_runs=config.health_stale_runs,
-            failure_ratio=config.health_failure_ratio,
+            stale_runs=config.health.stale_runs,
+            failure_ratio=config.health.extract_failure_ratio,
         )
 
     def when(value: datetime | None) -> str:
-        return value.astimezone(config.timezone).strftime("%Y-%m-%d %H:%M") if value else "-"
+        return value.astimezone(config.digest.timezone).strftime("%Y-%m-%d %H:%M") if value else "-"
 
     click.echo(
         f"{'outlet':<17}{'lang':<5}{'kind':<8}{'scope':<10}{'last run':<17}{'status':<7}"
@@ -496,7 +498,8 @@ def sources(ctx: click.Context) -> None:
 )
 @click.pass_context
 def check(ctx: click.Context, outlets: tuple[str, ...], live: bool, delay: float) -> None:
-    """Validate the outlet registry; with --live, test each outlet's feeds, sitemaps and listings.
+    """Validate ckmon.toml and the outlet registry; with --live, test each outlet's feeds, sitemaps
+    and listings.
 
     Exit code 3 if some discovery URLs fail, 4 if all do.
     """
@@ -506,7 +509,12 @@ def check(ctx: click.Context, outlets: tuple[str, ...], live: bool, delay: float
     from digest.fetch.useragent import user_agent
 
     config = _config(ctx)
-    registry = load_sources(config.sources_file)
+    click.echo(
+        f"config: {config.source_path}, every table, key and value valid"
+        if config.source_path
+        else "config: no ckmon.toml, the built-in defaults"
+    )
+    registry = load_sources(config.crawl.sources_file)
     unknown = sorted(set(outlets) - set(registry))
     if unknown:
         raise ConfigError(f"unknown outlet(s): {', '.join(unknown)} (see `ckmon sources`)")
@@ -517,8 +525,8 @@ def check(ctx: click.Context, outlets: tuple[str, ...], live: bool, delay: float
         return
     allowed = tuple(str(h) for h in config.scrapy.get("CKMON_ALLOWED_HOSTS", []))
     fetcher = Fetcher(
-        user_agent(config.contact_url),
-        allow_private=config.allow_private_addresses,
+        user_agent(config.crawl.contact_url),
+        allow_private=config.crawl.allow_private_addresses,
         allowed_hosts=allowed,
     )
     results = []
@@ -550,7 +558,7 @@ def extract(ctx: click.Context, html_file: Path, url: str, outlet: str) -> None:
     if outlet:
         from digest.fetch.sources import load_sources
 
-        registry = load_sources(_config(ctx).sources_file)
+        registry = load_sources(_config(ctx).crawl.sources_file)
         if outlet not in registry:
             raise click.BadParameter(f"no outlet {outlet!r} in the registry", param_hint="--outlet")
         selectors = registry[outlet].selectors
@@ -573,7 +581,7 @@ def tag(ctx: click.Context, jsonl_file: Any) -> None:
     from digest.tagging import read_records, tag_records
 
     config = _config(ctx)
-    analyzer = Analyzer.from_files(config.relevance_rules, config.topics_file)
+    analyzer = Analyzer.from_files(config.relevance.rules, config.topics.file)
     records = list(read_records(jsonl_file, getattr(jsonl_file, "name", "input")))
     for result in tag_records(records, analyzer):
         click.echo(json.dumps(result, ensure_ascii=False))
@@ -592,9 +600,9 @@ def explain(ctx: click.Context, ref: str, as_json: bool) -> None:
     from digest.store.engine import make_sessionmaker
 
     config = _config(ctx)
-    with make_sessionmaker(config.database_url)() as session:
+    with make_sessionmaker(config.store.url)() as session:
         report = explain_article(
-            session, ref, load_rules(config.relevance_rules), load_taxonomy(config.topics_file)
+            session, ref, load_rules(config.relevance.rules), load_taxonomy(config.topics.file)
         )
     click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else render_text(report))
 

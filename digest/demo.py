@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 from digest.config import Config
-from digest.deliver.publish import write_edition
+from digest.deliver.publish import Publishing, write_edition
 from digest.fetch.crawl import run_crawl
 from digest.fetch.localsite import serve
 from digest.store.engine import make_sessionmaker
@@ -54,14 +54,18 @@ def run_demo(config: Config, clock: Callable[[], datetime]) -> Iterator[str]:
         stale.unlink(missing_ok=True)
     demo_config = replace(
         config,
-        database_url=f"sqlite:///{db}",
-        mail_to=(),
-        transport="outbox",
-        outbox=config.base_dir / "demo" / "outbox",
-        archive=config.base_dir / "demo" / "archive",
-        archive_url="",
-        subject_tag="[sample]",  # fictional stories: never to be taken for the week's real edition
+        store=config.store.model_copy(update={"url": f"sqlite:///{db}"}),
+        mail=config.mail.model_copy(update={"to": (), "transport": "outbox"}),
+        digest=config.digest.model_copy(
+            update={
+                "outbox": config.base_dir / "demo" / "outbox",
+                "archive": config.base_dir / "demo" / "archive",
+                "archive_url": "",
+            }
+        ),
     )
+    # fictional stories: never to be taken for the week's real edition
+    publishing = replace(Publishing.from_config(demo_config), subject_tag="[sample]")
     site = Path(str(resources.files("digest").joinpath("demo_site")))
     with serve(site) as (base, _), tempfile.TemporaryDirectory() as tmp:
         registry = Path(tmp) / "sources.toml"
@@ -75,8 +79,8 @@ def run_demo(config: Config, clock: Callable[[], datetime]) -> Iterator[str]:
             f"demo: {result.outlet}: {result.status}, {result.articles_new} articles stored, "
             f"{result.articles_relevant} relevant"
         )
-    with make_sessionmaker(demo_config.database_url)() as session:
-        _, published = write_edition(session, demo_config, clock())
+    with make_sessionmaker(demo_config.store.url)() as session:
+        _, published = write_edition(session, publishing, clock())
     for path in published.paths:
         yield f"demo: digest with {published.stories} stories written to {path}"
     yield f"demo: open {published.page} in a browser to read it"

@@ -7,7 +7,7 @@ import logging
 import sys
 from logging.handlers import RotatingFileHandler
 
-from digest.config import Config
+from digest.config import LogConfig
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -64,7 +64,7 @@ def install_stderr_handler() -> None:
     logging.basicConfig(level=logging.INFO, handlers=[_stderr_handler()])
 
 
-def configure_logging(config: Config, *, quiet: bool, to_file: bool = True) -> None:
+def configure_logging(config: LogConfig, *, quiet: bool, to_file: bool = True) -> None:
     """Quiet stderr down to errors (ckmon prints its own progress and summary; cron mails whatever
     is printed); add the [log] file if set.
 
@@ -85,12 +85,12 @@ def configure_logging(config: Config, *, quiet: bool, to_file: bool = True) -> N
     for handler in streams:
         if quiet and not any(isinstance(f, QuietFilter) for f in handler.filters):
             handler.addFilter(QuietFilter())
-    if config.log_file is not None and to_file:
-        config.log_file.parent.mkdir(parents=True, exist_ok=True)
+    if config.file is not None and to_file:
+        config.file.parent.mkdir(parents=True, exist_ok=True)
         handler = RotatingFileHandler(
-            config.log_file,
-            maxBytes=config.log_max_bytes,
-            backupCount=config.log_backups,
+            config.file,
+            maxBytes=config.max_bytes,
+            backupCount=config.backups,
             encoding="utf-8",
         )
         handler.setFormatter(logging.Formatter(FORMAT))

@@ -48,7 +48,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import func, select
 
-from digest.config import Config
+from digest.config import WEEKDAYS, Config
 from digest.fetch.crawl import close_unfinished
 from digest.store.engine import make_sessionmaker, sqlite_file_missing
 from digest.store.models import CrawlRun, Edition
@@ -69,13 +69,16 @@ _RUN_OPENED = re.compile(r"crawl run (\d+) opened for ")  # logged by spiders.ex
 
 
 def crawl_trigger(config: Config) -> CronTrigger:
-    return CronTrigger.from_crontab(config.schedule_crawl, timezone=config.timezone)
+    return CronTrigger.from_crontab(config.schedule.crawl, timezone=config.digest.timezone)
 
 
 def digest_trigger(config: Config) -> CronTrigger:
-    hour, minute = (int(p) for p in config.send_time.split(":"))
+    hour, minute = (int(p) for p in config.digest.send_time.split(":"))
     return CronTrigger(
-        day_of_week=config.send_weekday, hour=hour, minute=minute, timezone=config.timezone
+        day_of_week=config.digest.send_day,
+        hour=hour,
+        minute=minute,
+        timezone=config.digest.timezone,
     )
 
 
@@ -115,9 +118,9 @@ def catch_up(config: Config, now: datetime, *, create_store: bool = True) -> Cat
     """Which jobs' triggers fired since the store last saw that work done (a fresh store: both).
 
     `create_store=False` (a dry run) leaves a missing SQLite file missing: nothing is stored yet."""
-    if not create_store and sqlite_file_missing(config.database_url):
+    if not create_store and sqlite_file_missing(config.store.url):
         return CatchUp(now, None, None, now, now)
-    with make_sessionmaker(config.database_url)() as session:
+    with make_sessionmaker(config.store.url)() as session:
         last_crawl = session.scalar(select(func.max(CrawlRun.started_at)))
         last_sent = session.scalar(select(func.max(Edition.until)).where(Edition.status == "sent"))
     crawl = now if last_crawl is None else last_fire_since(crawl_trigger(config), last_crawl, now)
@@ -173,11 +176,11 @@ class Jobs:
             for relay in relays:
                 relay.start()
             try:
-                code = child.wait(timeout=self.config.crawl_timeout)
+                code = child.wait(timeout=self.config.schedule.crawl_timeout)
             except subprocess.TimeoutExpired:
                 log.error(
                     "crawl: still running after %d s (crawl_timeout): stopping it",
-                    self.config.crawl_timeout,
+                    self.config.schedule.crawl_timeout,
                 )
                 code = self._end(child)
                 outcome = "timeout"
@@ -188,11 +191,11 @@ class Jobs:
                 self._ender = None
         if code < 0:  # killed: the outlets it was crawling could not record how their runs ended
             why = (
-                f"killed: still running after {self.config.crawl_timeout} s (crawl_timeout)"
+                f"killed: still running after {self.config.schedule.crawl_timeout} s (crawl_timeout)"
                 if outcome == "timeout"
                 else f"killed by {signal.Signals(-code).name} before it finished"
             )
-            if closed := close_unfinished(self.config, run_ids, why):
+            if closed := close_unfinished(self.config.store.url, run_ids, why):
                 log.error("crawl: %d outlet run(s) marked failed: %s", closed, why)
         outcome = outcome or {0: "ok", 3: "partial", 4: "failed"}.get(code, f"exit {code}")
         if self.stopping.is_set() and outcome != "ok":
@@ -212,12 +215,15 @@ class Jobs:
 
     def digest(self) -> Any:
         """Write and deliver the edition that is due, if one is (`publish_due` judges)."""
+        from digest.deliver.publish import Publishing
         from digest.deliver.publish_locked import publish_due_locked
 
         if self.stopping.is_set():
             return None
-        with make_sessionmaker(self.config.database_url)() as session:
-            published = publish_due_locked(session, self.config, self.clock())
+        with make_sessionmaker(self.config.store.url)() as session:
+            published = publish_due_locked(
+                session, Publishing.from_config(self.config), self.clock()
+            )
         if published is None:
             log.info("digest: no edition due")
         else:
@@ -270,7 +276,7 @@ def build_scheduler(
 ) -> BaseScheduler:
     """The scheduler with its two jobs; a missed job's first run time is its missed fire time."""
     scheduler = scheduler_class(
-        timezone=config.timezone,
+        timezone=config.digest.timezone,
         executors={"default": executor or ThreadPoolExecutor(max_workers=1)},
         job_defaults={"coalesce": True, "max_instances": 1},
     )
@@ -296,16 +302,16 @@ def build_scheduler(
 
 def describe(config: Config, plan: CatchUp, count: int = 3) -> list[str]:
     """What `ckmon schedule --dry-run` prints: the next fire times and what runs at once."""
-    tz = config.timezone
+    tz = config.digest.timezone
 
     def show(when: datetime | None) -> str:
         return when.astimezone(tz).strftime("%a %Y-%m-%d %H:%M %Z") if when else "never"
 
-    hour_minute = config.send_time
-    day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[config.send_weekday]
-    lines = [f"schedule: time zone {tz.key}, lock {config.lock_file}"]
+    hour_minute = config.digest.send_time
+    day = WEEKDAYS[config.digest.send_day]
+    lines = [f"schedule: time zone {tz.key}, lock {config.schedule.lock_file}"]
     for job_id, label, trigger in (
-        (CRAWL_JOB, f'"{config.schedule_crawl}"', crawl_trigger(config)),
+        (CRAWL_JOB, f'"{config.schedule.crawl}"', crawl_trigger(config)),
         (DIGEST_JOB, f"{day} {hour_minute}", digest_trigger(config)),
     ):
         nexts = ", ".join(show(t) for t in fire_times(trigger, plan.now, count))

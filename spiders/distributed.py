@@ -18,12 +18,12 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 
-from digest.config import Config
+from digest.config import RedisConfig
 
 
-def apply_redis(settings: BaseSettings, config: Config, today: datetime | None = None) -> None:
+def apply_redis(settings: BaseSettings, config: RedisConfig, today: datetime | None = None) -> None:
     """Turn scrapy-redis on when a Redis URL is configured; a no-op otherwise."""
-    if not config.redis_url:
+    if not config.url:
         return
     # scrapy-redis 0.9 passes `spider=` to the stats collector, deprecated since Scrapy 2.19: known,
     # not ours to fix, and not worth a warning in every worker's log (pinned below 0.10).
@@ -37,8 +37,8 @@ def apply_redis(settings: BaseSettings, config: Config, today: datetime | None =
     values = {
         "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
-        "SCHEDULER_PERSIST": config.redis_persist,
-        "REDIS_URL": config.redis_url,
+        "SCHEDULER_PERSIST": config.persist,
+        "REDIS_URL": config.url,
         # One duplicate filter per day: workers started together share it, and an article whose
         # fetch failed for good today is asked for again by tomorrow's crawl.
         "SCHEDULER_DUPEFILTER_KEY": f"ckmon:%(spider)s:dupefilter:{day}",

@@ -22,7 +22,7 @@ class RegistrySpiderLoader(SpiderLoader):
         super().__init__(settings)
         path = (
             settings.get("CKMON_SOURCES")
-            or load_config(settings.get("CKMON_CONFIG") or None).sources_file
+            or load_config(settings.get("CKMON_CONFIG") or None).crawl.sources_file
         )
         for source in load_sources(Path(path) if path else None).values():
             kind = KINDS[source.kind]

@@ -64,7 +64,7 @@ class GuardedResolver(CachingThreadedResolver):
             settings.getint("DNSCACHE_SIZE") if settings.getbool("DNSCACHE_ENABLED") else 0,
             settings.getfloat("DNS_TIMEOUT"),
             allow_private=settings.getbool("CKMON_ALLOW_PRIVATE_ADDRESSES")
-            or config.allow_private_addresses,
+            or config.crawl.allow_private_addresses,
             allowed=allowed_names(hosts),
         )
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,10 +19,10 @@ def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.delenv("CKMON_CONFIG", raising=False)
     monkeypatch.delenv("CKMON_DATABASE_URL", raising=False)
     config = load_config(cwd=tmp_path)
-    assert config.database_url == f"sqlite:///{tmp_path.resolve() / 'data' / 'ckmon.sqlite'}"
-    assert config.outbox == tmp_path.resolve() / "outbox"
-    assert config.timezone.key == "Asia/Phnom_Penh"
-    assert config.transport == "outbox"
+    assert config.store.url == f"sqlite:///{tmp_path.resolve() / 'data' / 'ckmon.sqlite'}"
+    assert config.digest.outbox == tmp_path.resolve() / "outbox"
+    assert config.digest.timezone.key == "Asia/Phnom_Penh"
+    assert config.mail.transport == "outbox"
 
 
 def test_database_url_from_the_file_or_the_environment(
@@ -30,9 +31,9 @@ def test_database_url_from_the_file_or_the_environment(
     monkeypatch.delenv("CKMON_DATABASE_URL", raising=False)
     path = tmp_path / "ckmon.toml"
     path.write_text('[store]\nurl = "postgresql+psycopg://ckmon@db.internal/ckmon"\n')
-    assert load_config(path).database_url == "postgresql+psycopg://ckmon@db.internal/ckmon"
+    assert load_config(path).store.url == "postgresql+psycopg://ckmon@db.internal/ckmon"
     monkeypatch.setenv("CKMON_DATABASE_URL", "postgresql+psycopg://ckmon@other.internal/ckmon")
-    assert load_config(path).database_url == "postgresql+psycopg://ckmon@other.internal/ckmon"
+    assert load_config(path).store.url == "postgresql+psycopg://ckmon@other.internal/ckmon"
 
 
 def test_a_database_other_than_sqlite_or_postgresql_is_refused() -> None:
@@ -78,7 +79,7 @@ def test_url_passwords_only_from_environment(
     assert "hunter2" not in repr(load_config(path))
     monkeypatch.setenv(variable, url)
     chosen = load_config(path)
-    assert (chosen.database_url if table == "store" else chosen.redis_url) == url
+    assert (chosen.store.url if table == "store" else chosen.redis.url) == url
 
 
 def test_bad_values_name_file_and_key(tmp_path: Path) -> None:
@@ -116,6 +117,19 @@ def test_shipped_registry_has_the_required_outlets() -> None:
                 "'delay' must be a number of seconds from 0 to 600",
             )
             for bad in ('"5"', "-1", "true", "3600")
+        ),
+        *(
+            (
+                f'title = "X"\nlang = "en"\nhome = "https://x.test/"\nkind = "feed"\n'
+                f'feeds = ["https://x.test/f"]\nselectors = {{ {name} = "{css}" }}',
+                re.escape(f"selectors.{name}: '{css}' is not a CSS selector"),
+            )
+            for name, css in (
+                ("title", "h1..x"),
+                ("body", "div["),
+                ("date", "::before"),
+                ("author", ""),
+            )
         ),
     ],
 )

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
 from digest.config import load_config
-from digest.deliver.publish import Published
+from digest.deliver.publish import Published, Publishing
 from digest.deliver.publish_locked import publish_due_locked
 from digest.store.claims import held, hold_for_transaction
 from digest.store.engine import create_store_engine, make_engine, make_sessionmaker
@@ -94,10 +94,11 @@ def test_a_transaction_lock_taken_after_a_write_keeps_that_write(tmp_path: Path)
 def test_two_schedulers_due_at_once_make_one_edition_sent_once(
     store_url: str, tmp_path: Path
 ) -> None:
+    loaded = load_config(cwd=tmp_path)
     config = replace(
-        load_config(cwd=tmp_path),
-        database_url=store_url,
-        mail_to=("desk@example.org", "editor@example.org"),
+        loaded,
+        store=loaded.store.model_copy(update={"url": store_url}),
+        mail=loaded.mail.model_copy(update={"to": ("desk@example.org", "editor@example.org")}),
     )
     make_sessionmaker(store_url)  # the schema, before the race
     outcomes: list[Published | None] = []
@@ -106,7 +107,7 @@ def test_two_schedulers_due_at_once_make_one_edition_sent_once(
         engine = create_store_engine(store_url)  # each scheduler its own connections
         with sessionmaker(engine, expire_on_commit=False)() as session:
             start.wait()
-            outcomes.append(publish_due_locked(session, config, T0))
+            outcomes.append(publish_due_locked(session, Publishing.from_config(config), T0))
         engine.dispose()
 
     run_together(2, scheduler)
@@ -119,7 +120,10 @@ def test_two_schedulers_due_at_once_make_one_edition_sent_once(
     assert all(d.status == "sent" and d.attempts == 1 for d in deliveries)
     # A third scheduler an hour later finds the week's edition sent.
     with make_sessionmaker(store_url)() as session:
-        assert publish_due_locked(session, config, T0 + timedelta(hours=1)) is None
+        assert (
+            publish_due_locked(session, Publishing.from_config(config), T0 + timedelta(hours=1))
+            is None
+        )
 
 
 def test_two_scheduler_processes_send_the_edition_once(

@@ -34,7 +34,7 @@ def _run(config: Path, *args: str) -> tuple[int, str]:
 
 
 def _counts(config: Path) -> tuple[int, int]:
-    with make_sessionmaker(load_config(config).database_url)() as session:
+    with make_sessionmaker(load_config(config).store.url)() as session:
         return (
             session.scalar(select(func.count()).select_from(Edition)),
             session.scalar(select(func.count()).select_from(Delivery)),

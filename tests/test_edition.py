@@ -19,7 +19,7 @@ from digest.deliver.edition import (
     lead_of,
     view_of,
 )
-from digest.deliver.publish import publish_due
+from digest.deliver.publish import Publishing, publish_due
 from digest.store.engine import make_sessionmaker
 from digest.store.models import ArticleRow, Delivery, Edition
 from tests.weekdata import NOW, PREVIOUS_CUTOFF, make_config, store
@@ -35,7 +35,7 @@ def _titles(view: EditionView) -> list[str]:
 def test_window_runs_from_the_last_sent_cutoff_to_the_cut(tmp_path: Path) -> None:
     config = make_config(tmp_path)
     with store(config) as session:
-        edition, view = build(session, NOW, config.timezone)
+        edition, view = build(session, NOW, config.digest.timezone)
     assert edition.key == "2026-W48" and edition.status == "pending"
     assert edition.since == PREVIOUS_CUTOFF and edition.until == NOW
     titles = _titles(view)
@@ -49,11 +49,11 @@ def test_window_runs_from_the_last_sent_cutoff_to_the_cut(tmp_path: Path) -> Non
 def test_rebuilding_an_unsent_edition_gives_the_same_edition(tmp_path: Path) -> None:
     config = make_config(tmp_path)
     with store(config) as session:
-        first, view1 = build(session, NOW, config.timezone)
+        first, view1 = build(session, NOW, config.digest.timezone)
         # Later the same week, with a new article stored in between: the window does not move.
         later = NOW + timedelta(hours=30)
-        second, view2 = build(session, later, config.timezone)
-        assert cut(session, later, config.timezone).id == first.id
+        second, view2 = build(session, later, config.digest.timezone)
+        assert cut(session, later, config.digest.timezone).id == first.id
     assert second.id == first.id and second.until == NOW
     assert _titles(view2) == _titles(view1)
     assert view2.by_topic == view1.by_topic and view2.by_lang == view1.by_lang
@@ -63,7 +63,7 @@ def test_a_missed_week_rolls_into_the_next_edition(tmp_path: Path) -> None:
     config = make_config(tmp_path)
     with store(config) as session:
         # Nothing was cut in W48; the W49 edition starts at the W47 cutoff and holds W48's news.
-        edition, view = build(session, NOW + timedelta(days=7), config.timezone)
+        edition, view = build(session, NOW + timedelta(days=7), config.digest.timezone)
     assert edition.key == "2026-W49" and edition.since == PREVIOUS_CUTOFF
     assert "Too late for this edition" in _titles(view)
     assert "Cambodia and South Korea sign upgraded trade pact" in _titles(view)
@@ -71,10 +71,10 @@ def test_a_missed_week_rolls_into_the_next_edition(tmp_path: Path) -> None:
 
 def test_due_on_a_fresh_store_then_weekly_after_the_send_time(tmp_path: Path) -> None:
     config = make_config(tmp_path)
-    tz = config.timezone
-    session = make_sessionmaker(config.database_url)()
+    tz = config.digest.timezone
+    session = make_sessionmaker(config.store.url)()
     assert is_due(session, NOW, tz, 0, "07:00")  # fresh store: at once
-    assert publish_due(session, config, NOW) is not None
+    assert publish_due(session, Publishing.from_config(config), NOW) is not None
     assert not is_due(session, NOW + timedelta(hours=1), tz, 0, "07:00")  # sent this week
     next_monday = NOW + timedelta(days=7)
     assert not is_due(session, next_monday - timedelta(hours=1), tz, 0, "07:00")  # 06:30 local
@@ -87,14 +87,16 @@ def test_a_past_weeks_edition_is_due_before_this_weeks_send_time(tmp_path: Path)
     # Off from before Monday 23 Nov 07:00 until Monday 30 Nov 06:30: the edition due on the 23rd
     # goes out at once, not with the next week's, and only once.
     config = make_config(tmp_path)
-    tz = config.timezone
+    tz = config.digest.timezone
     back = NOW + timedelta(days=7, hours=-1)  # Mon 30 Nov 06:30, before that week's send time
     with store(config) as session:
         assert is_due(session, back, tz, 0, "07:00")
-        published = publish_due(session, config, back)
+        published = publish_due(session, Publishing.from_config(config), back)
         assert published is not None and published.complete
         assert not is_due(session, back + timedelta(hours=1), tz, 0, "07:00")
-        assert publish_due(session, config, back + timedelta(hours=1)) is None
+        assert (
+            publish_due(session, Publishing.from_config(config), back + timedelta(hours=1)) is None
+        )
         edition = session.scalars(select(Edition).where(Edition.key == published.key)).one()
         assert edition.since == PREVIOUS_CUTOFF and edition.until == back
         view = view_of(session, edition.key, edition.since, edition.until, tz)
@@ -108,29 +110,35 @@ def test_a_past_weeks_edition_is_due_before_this_weeks_send_time(tmp_path: Path)
 def test_a_sent_edition_is_never_sent_again(tmp_path: Path) -> None:
     config = make_config(tmp_path)
     with store(config) as session:
-        published = publish_due(session, config, NOW)
+        published = publish_due(session, Publishing.from_config(config), NOW)
         assert published is not None and published.sent == ["desk@ckmon.test"]
-        assert publish_due(session, config, NOW + timedelta(hours=2)) is None
-        assert publish_due(session, config, NOW + timedelta(days=6)) is None
+        assert (
+            publish_due(session, Publishing.from_config(config), NOW + timedelta(hours=2)) is None
+        )
+        assert publish_due(session, Publishing.from_config(config), NOW + timedelta(days=6)) is None
         assert session.scalar(select(func.count()).select_from(Delivery)) == 1
         edition = session.scalars(select(Edition).where(Edition.key == "2026-W48")).one()
         assert edition.status == "sent" and edition.sent_at == NOW
         # The next week's edition starts exactly where this one ended.
-        following = publish_due(session, config, NOW + timedelta(days=7))
+        following = publish_due(session, Publishing.from_config(config), NOW + timedelta(days=7))
         assert following is not None and following.key == "2026-W49"
         w49 = session.scalars(select(Edition).where(Edition.key == "2026-W49")).one()
         assert w49.since == NOW
-        view = view_of(session, w49.key, w49.since, w49.until, config.timezone)
+        view = view_of(session, w49.key, w49.since, w49.until, config.digest.timezone)
         assert _titles(view) == ["Too late for this edition"]
 
 
 def test_empty_week_is_a_short_edition(tmp_path: Path) -> None:
     config = make_config(tmp_path)
     with store(config) as session:
-        assert publish_due(session, config, NOW) is not None
-        published = publish_due(session, config, NOW + timedelta(days=14, hours=1))
+        assert publish_due(session, Publishing.from_config(config), NOW) is not None
+        published = publish_due(
+            session, Publishing.from_config(config), NOW + timedelta(days=14, hours=1)
+        )
         # W50 holds only the one late article; then a week with nothing at all:
-        quiet = publish_due(session, config, NOW + timedelta(days=21, hours=1))
+        quiet = publish_due(
+            session, Publishing.from_config(config), NOW + timedelta(days=21, hours=1)
+        )
     assert published is not None and published.stories == 1
     assert quiet is not None and quiet.stories == 0
     page = quiet.page.read_text(encoding="utf-8")
@@ -140,7 +148,7 @@ def test_empty_week_is_a_short_edition(tmp_path: Path) -> None:
 def test_top_stories_sections_and_counts(tmp_path: Path) -> None:
     config = make_config(tmp_path)
     with store(config) as session:
-        _, view = build(session, NOW, config.timezone)
+        _, view = build(session, NOW, config.digest.timezone)
     first = view.top[0]
     assert first.lead.title == "Cambodia and South Korea sign upgraded trade pact"  # 3 outlets
     assert first.outlets == 3 and [i.lang for i in first.also_in] == ["ko", "km"]
@@ -160,7 +168,7 @@ def test_top_stories_sections_and_counts(tmp_path: Path) -> None:
 def test_coverage_bars_count_by_week_of_publication(tmp_path: Path) -> None:
     config = make_config(tmp_path)
     with store(config) as session:
-        _, view = build(session, NOW, config.timezone)
+        _, view = build(session, NOW, config.digest.timezone)
     weeks = {w.key: w.count for w in view.coverage}
     # Cut on Monday 07:30, the edition reports on W47: the chart ends there, W47 marked as its own,
     # not on the few hours of W48.
@@ -179,7 +187,7 @@ def test_coverage_bars_count_by_week_of_publication(tmp_path: Path) -> None:
 
 def test_coverage_marks_every_week_an_edition_spans(tmp_path: Path) -> None:
     config = make_config(tmp_path)
-    tz = config.timezone
+    tz = config.digest.timezone
     with store(config) as session:
         # Friday 08:00 to Friday 08:00 spans two weeks by days: both are the edition's.
         friday = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
@@ -198,8 +206,8 @@ def test_draft_and_adhoc_record_nothing(tmp_path: Path) -> None:
     config = make_config(tmp_path)
     with store(config) as session:
         before = session.scalar(select(func.count()).select_from(Edition))
-        preview = draft(session, NOW, config.timezone)
-        special = adhoc(session, PREVIOUS_CUTOFF + timedelta(days=3), NOW, config.timezone)
+        preview = draft(session, NOW, config.digest.timezone)
+        special = adhoc(session, PREVIOUS_CUTOFF + timedelta(days=3), NOW, config.digest.timezone)
         assert session.scalar(select(func.count()).select_from(Edition)) == before
         assert session.scalar(select(func.count()).select_from(ArticleRow)) == 15
     assert preview.story_count == 9 and not preview.adhoc
@@ -244,9 +252,9 @@ def test_outlets_past_the_health_thresholds_are_flagged(tmp_path: Path) -> None:
                 )
             )
         session.commit()
-        view = view_of(session, "2026-W48", PREVIOUS_CUTOFF, NOW, config.timezone)
+        view = view_of(session, "2026-W48", PREVIOUS_CUTOFF, NOW, config.digest.timezone)
         lenient = view_of(
-            session, "2026-W48", PREVIOUS_CUTOFF, NOW, config.timezone, HealthLimits(5, 0.9)
+            session, "2026-W48", PREVIOUS_CUTOFF, NOW, config.digest.timezone, HealthLimits(5, 0.9)
         )
     assert ("Stale Daily", "no new article in 3 runs") in view.flagged_outlets
     assert ("Broken Times", "extraction failed on 12 of 15 pages") in view.flagged_outlets

@@ -12,7 +12,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import update
 
 from digest.analysis.extract import extract_article
-from digest.deliver.publish import publish_due
+from digest.deliver.publish import Publishing, publish_due
 from digest.store.engine import make_sessionmaker
 from digest.store.models import ArticleRow
 from tests.browser import headless_chromium
@@ -32,7 +32,7 @@ LEAD = f'{SCRIPT} PHNOM PENH - <a href="javascript:alert(3)">click</a> onerror=a
 
 def _publish(tmp: Path) -> tuple[email.message.EmailMessage, str]:
     config = make_config(tmp)
-    session = make_sessionmaker(config.database_url)()
+    session = make_sessionmaker(config.store.url)()
     populate(session)
     hostile = {  # the FTA story: its original (1) leads, the Korean copy (2) is "also in"
         1: {"title": TOP_TITLE, "url": "javascript:alert(document.domain)", "lead": LEAD},
@@ -41,7 +41,7 @@ def _publish(tmp: Path) -> tuple[email.message.EmailMessage, str]:
     for article_id, values in hostile.items():
         session.execute(update(ArticleRow).where(ArticleRow.id == article_id).values(**values))
     session.commit()
-    published = publish_due(session, config, NOW)
+    published = publish_due(session, Publishing.from_config(config), NOW)
     assert published is not None and published.complete
     (eml,) = published.paths
     msg = email.message_from_bytes(eml.read_bytes(), policy=policy.default)

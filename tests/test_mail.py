@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from digest.deliver.mail import compose, message_id, smtp_bytes, subject
-from digest.deliver.publish import publish_due, write_edition
+from digest.deliver.publish import Publishing, publish_due, write_edition
 from digest.store.models import ArticleRow, Delivery
 from tests.weekdata import NOW, make_config, store
 
@@ -80,7 +80,7 @@ def test_outbox_copy_is_written_before_sending_and_is_what_goes_out(tmp_path: Pa
     with store(config) as session:
         session.execute(update(ArticleRow).where(ArticleRow.id == 1).values(title=EVIL))
         session.commit()
-        _, published = write_edition(session, config, NOW)
+        _, published = write_edition(session, Publishing.from_config(config), NOW)
         rows = session.scalars(select(Delivery).order_by(Delivery.recipient)).all()
     assert [r.status for r in rows] == ["pending", "pending"]  # written, not yet delivered
     assert [Path(r.outbox_path) for r in rows] == published.paths
@@ -97,10 +97,10 @@ def test_outbox_copy_is_written_before_sending_and_is_what_goes_out(tmp_path: Pa
 def test_outbox_transport_delivers_by_writing(tmp_path: Path) -> None:
     config = make_config(tmp_path, to=())
     with store(config) as session:
-        published = publish_due(session, config, NOW)
+        published = publish_due(session, Publishing.from_config(config), NOW)
         assert published is not None and published.complete and published.sent == ["outbox"]
         assert published.paths == [tmp_path / "outbox" / "ckmon-2026-W48.eml"]
-        assert publish_due(session, config, NOW) is None
+        assert publish_due(session, Publishing.from_config(config), NOW) is None
 
 
 def test_atom_feed_lists_the_editions(tmp_path: Path) -> None:
@@ -108,7 +108,7 @@ def test_atom_feed_lists_the_editions(tmp_path: Path) -> None:
 
     config = make_config(tmp_path, '\n[digest]\narchive_url = "https://d.test/archive"\n')
     with store(config) as session:
-        publish_due(session, config, NOW)
+        publish_due(session, Publishing.from_config(config), NOW)
     feed = feedparser.parse((tmp_path / "archive" / "editions.atom").read_bytes())
     assert not feed.bozo, feed.bozo_exception
     titles = [e.title for e in feed.entries]

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from digest import cli as cli_module
 from digest.config import Config
 from digest.deliver.mail import smtp_bytes
-from digest.deliver.publish import publish_due
+from digest.deliver.publish import Publishing, publish_due
 from digest.store.engine import make_sessionmaker
 from digest.store.models import ArticleRow, Delivery, Edition
 from tests.smtpserver import PASSWORD, USER, Recorder, free_port, self_signed, smtp_server
@@ -60,7 +60,7 @@ backoff = 0.01
 
 
 def _store(config: Config, evil: bool = False):
-    session = make_sessionmaker(config.database_url)()
+    session = make_sessionmaker(config.store.url)()
     populate(session)
     if evil:  # the top story's title carries line breaks meant to inject headers
         session.execute(update(ArticleRow).where(ArticleRow.id == 1).values(title=EVIL_TITLE))
@@ -124,7 +124,7 @@ def test_server_down_leaves_the_edition_pending_and_the_next_run_sends_it(
 ) -> None:
     config = _config(tmp_path, port, cert[0])
     session = _store(config)
-    down = publish_due(session, config, NOW)  # nothing listens on `port`
+    down = publish_due(session, Publishing.from_config(config), NOW)  # nothing listens on `port`
     assert down is not None and not down.complete and not down.sent
     assert "cannot reach 127.0.0.1" in down.error
     assert sorted(r for r, _ in down.pending) == [A, B]
@@ -135,8 +135,8 @@ def test_server_down_leaves_the_edition_pending_and_the_next_run_sends_it(
 
     recorder = Recorder()
     with smtp_server(recorder, port, cert):
-        later = publish_due(session, config, NOW.replace(hour=2))
-        again = publish_due(session, config, NOW.replace(hour=3))
+        later = publish_due(session, Publishing.from_config(config), NOW.replace(hour=2))
+        again = publish_due(session, Publishing.from_config(config), NOW.replace(hour=3))
     assert later is not None and later.complete and sorted(later.sent) == [A, B]
     assert again is None
     assert _edition(session).status == "sent" and len(recorder.received) == 2
@@ -152,14 +152,14 @@ def test_a_refused_recipient_is_the_only_one_retried(
     session = _store(config)
     recorder = Recorder(refuse={B: "450 4.2.1 Mailbox busy, try later"})
     with smtp_server(recorder, port, cert):
-        first = publish_due(session, config, NOW)
+        first = publish_due(session, Publishing.from_config(config), NOW)
         assert first is not None and first.sent == [A]
         assert first.pending == [(B, "450 4.2.1 Mailbox busy, try later")]
         assert _edition(session).status == "pending"
         assert _deliveries(session)[B].attempts == 2  # one retry after a backoff in the run
         assert _deliveries(session)[B].smtp_code == 450
         recorder.refuse.clear()
-        second = publish_due(session, config, NOW.replace(hour=4))
+        second = publish_due(session, Publishing.from_config(config), NOW.replace(hour=4))
     assert second is not None and second.sent == [B] and second.complete
     assert [r.rcpt_tos for r in recorder.received] == [[A], [B]]
     assert _edition(session).status == "sent"
@@ -181,7 +181,7 @@ def test_a_permanent_refusal_is_recorded_reported_and_not_retried(
         again = CliRunner().invoke(cli_module.cli, args)
         assert again.exit_code == 0 and "nothing due" in again.output
     assert [r.rcpt_tos for r in recorder.received] == [[A]]
-    with make_sessionmaker(config.database_url)() as session:
+    with make_sessionmaker(config.store.url)() as session:
         rows = _deliveries(session)
         assert rows[B].status == "failed" and rows[B].attempts == 1 and rows[B].smtp_code == 550
         assert _edition(session).status == "sent"  # closed: never mailed again to anyone
@@ -200,9 +200,9 @@ def test_implicit_tls_and_a_refused_login(
         from digest.config import load_config
 
         wrong = load_config(config.source_path)
-        refused = publish_due(session, wrong, NOW)
+        refused = publish_due(session, Publishing.from_config(wrong), NOW)
         assert refused is not None and "refused the login" in refused.error
         assert _edition(session).status == "pending" and not recorder.received
-        sent = publish_due(session, config, NOW.replace(hour=5))
+        sent = publish_due(session, Publishing.from_config(config), NOW.replace(hour=5))
     assert sent is not None and sent.complete and len(recorder.received) == 2
     session.close()

@@ -72,7 +72,9 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
         '[scrapy]\nDOWNLOAD_DELAY = 0\nAUTOTHROTTLE_ENABLED = false\nLOG_LEVEL = "INFO"\n',
         encoding="utf-8",
     )
-    result = ckmon(config, "crawl", "-v", "--since", "2026-11-01", "--replay", str(archive), timeout=300)
+    result = ckmon(
+        config, "crawl", "-v", "--since", "2026-11-01", "--replay", str(archive), timeout=300
+    )
     out = result.stdout + result.stderr
     assert result.returncode == 0, out
     return folder, out

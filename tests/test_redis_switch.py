@@ -28,7 +28,7 @@ def test_redis_url_turns_on_scrapy_redis(tmp_path: Path) -> None:
         '[redis]\nurl = "redis://127.0.0.1:6379/3"\n', encoding="utf-8"
     )
     settings = Settings()
-    apply_redis(settings, load_config(cwd=tmp_path), today=datetime(2026, 11, 23, tzinfo=UTC))
+    apply_redis(settings, load_config(cwd=tmp_path).redis, today=datetime(2026, 11, 23, tzinfo=UTC))
     assert settings["SCHEDULER"] == "scrapy_redis.scheduler.Scheduler"
     assert settings["DUPEFILTER_CLASS"] == "scrapy_redis.dupefilter.RFPDupeFilter"
     assert settings.getbool("SCHEDULER_PERSIST") is True
@@ -45,14 +45,14 @@ def test_environment_wins_and_persist_can_be_off(
     )
     monkeypatch.setenv("CKMON_REDIS_URL", "redis://envhost:6380/1")
     settings = Settings()
-    apply_redis(settings, load_config(cwd=tmp_path))
+    apply_redis(settings, load_config(cwd=tmp_path).redis)
     assert settings["REDIS_URL"] == "redis://envhost:6380/1"
     assert settings.getbool("SCHEDULER_PERSIST") is False
 
 
 def test_without_redis_scrapy_keeps_its_own_scheduler(tmp_path: Path) -> None:
     settings = Settings()
-    apply_redis(settings, load_config(cwd=tmp_path))
+    apply_redis(settings, load_config(cwd=tmp_path).redis)
     assert settings["SCHEDULER"] == "scrapy.core.scheduler.Scheduler"
     assert "REDIS_URL" not in settings
 

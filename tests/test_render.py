@@ -17,7 +17,7 @@ import pytest
 from digest.analysis.textnorm import clip
 from digest.deliver.edition import EditionView, Item, Story
 from digest.deliver.mail import compose, header_safe
-from digest.deliver.publish import write_edition
+from digest.deliver.publish import Publishing, write_edition
 from digest.deliver.render import render, render_mail
 from digest.store.engine import make_sessionmaker
 from tests.browser import headless_chromium
@@ -158,7 +158,7 @@ def test_long_week_stays_under_gmail_clipping_and_links_the_full_page() -> None:
 
 def test_long_week_through_the_store(tmp_path: Path) -> None:
     config = make_config(tmp_path, '[digest]\narchive_url = "https://d.test/a"\n')
-    with make_sessionmaker(config.database_url)() as session:
+    with make_sessionmaker(config.store.url)() as session:
         populate(session)
         from tests.weekdata import PREVIOUS_CUTOFF, _add
 
@@ -166,10 +166,10 @@ def test_long_week_through_the_store(tmp_path: Path) -> None:
             _add(session, "yonhap", f"캄보디아 기사 {i}", "긴 기사 본문이다. " * 20,
                  ["diplomacy"], None, PREVIOUS_CUTOFF + timedelta(minutes=i + 1), "ko")  # fmt: skip
         session.commit()
-        _, published = write_edition(session, config, NOW)
+        _, published = write_edition(session, Publishing.from_config(config), NOW)
     msg = email.message_from_bytes(published.paths[0].read_bytes(), policy=policy.default)
     html = msg.get_body(("html",)).get_content()
-    assert published.shortened and len(html.encode()) <= config.max_html_bytes
+    assert published.shortened and len(html.encode()) <= config.digest.max_html_bytes
     assert "https://d.test/a/ckmon-2026-W48.html" in html
     page = published.page.read_text(encoding="utf-8")
     assert all(f"캄보디아 기사 {i}<" in page for i in (0, 150, 299))
@@ -177,9 +177,9 @@ def test_long_week_through_the_store(tmp_path: Path) -> None:
 
 def _golden_parts(tmp_path: Path) -> dict[str, str]:
     config = make_config(tmp_path, GOLDEN_CONFIG)
-    with make_sessionmaker(config.database_url)() as session:
+    with make_sessionmaker(config.store.url)() as session:
         populate(session)
-        _, published = write_edition(session, config, NOW)
+        _, published = write_edition(session, Publishing.from_config(config), NOW)
     raw = published.paths[0].read_bytes()
     msg = email.message_from_bytes(raw, policy=policy.default)
     return {

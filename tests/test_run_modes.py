@@ -145,7 +145,7 @@ def test_one_failed_outlet_is_a_partial_run(tmp_path: Path) -> None:
 
 def test_schedule_refuses_to_start_beside_a_run(tmp_path: Path) -> None:
     config = workspace(tmp_path, UNREACHABLE)
-    lock = load_config(config).lock_file
+    lock = load_config(config).schedule.lock_file
     with hold_lock(lock, "ckmon run"):
         began = time.monotonic()
         refused = ckmon(config, "schedule")
@@ -175,5 +175,5 @@ def test_schedule_stops_cleanly_mid_crawl(tmp_path: Path, signum: int) -> None:
     assert _assert_store_whole(db) < ARTICLES
     assert db.execute("SELECT count(*) FROM editions").fetchone()[0] == 0
     # The lock went with the scheduler: a run may start now.
-    with hold_lock(load_config(config).lock_file, "test"):
+    with hold_lock(load_config(config).schedule.lock_file, "test"):
         pass

@@ -75,14 +75,14 @@ def config(tmp_path: Path, site: tuple[str, list[str]]) -> Config:
 def history(config: Config, *, sent_at: datetime, crawled_at: datetime) -> None:
     """A store that sent an edition at `sent_at` and last crawled at `crawled_at`."""
     Jobs(config, lambda: sent_at).digest()  # a fresh store: the first edition goes at once
-    with make_sessionmaker(config.database_url)() as session:
+    with make_sessionmaker(config.store.url)() as session:
         outlet = get_outlet(session, "gazette", "Test Gazette", "en")
         session.add(CrawlRun(outlet_id=outlet.id, started_at=crawled_at, status="ok"))
         session.commit()
 
 
 def sent_editions(config: Config) -> list[str]:
-    with make_sessionmaker(config.database_url)() as session:
+    with make_sessionmaker(config.store.url)() as session:
         return list(
             session.scalars(
                 select(Edition.key).where(Edition.status == "sent").order_by(Edition.key)
@@ -91,7 +91,7 @@ def sent_editions(config: Config) -> list[str]:
 
 
 def running_runs(config: Config) -> list[int]:
-    with make_sessionmaker(config.database_url)() as session:
+    with make_sessionmaker(config.store.url)() as session:
         return list(session.scalars(select(CrawlRun.id).where(CrawlRun.status == "running")))
 
 
@@ -166,7 +166,7 @@ def test_late_jobs_run_once(config: Config, started: list[BackgroundScheduler]) 
         with recorder.changed:
             assert not recorder.changed.wait_for(lambda: len(recorder.events) > 2, timeout=1)
     assert sent_editions(config) == ["2026-W48", "2026-W49"]
-    assert (config.outbox / "ckmon-2026-W49.eml").is_file()
+    assert (config.digest.outbox / "ckmon-2026-W49.eml").is_file()
 
 
 def test_machine_off_over_send_time_sends_on_start(
@@ -269,7 +269,8 @@ def test_hanging_crawl_is_stopped_and_reported(
             f'feeds = ["{base}/feed.xml"]\n',
             encoding="utf-8",
         )
-        jobs = Jobs(replace(config, crawl_timeout=3), now, kill_grace=5)
+        timeout = config.schedule.model_copy(update={"crawl_timeout": 3})
+        jobs = Jobs(replace(config, schedule=timeout), now, kill_grace=5)
         caplog.set_level("INFO", logger="ckmon.schedule")
         began = time.monotonic()
         assert jobs.crawl() == "timeout"
@@ -310,7 +311,7 @@ def test_stop_kills_a_crawl_that_does_not_stop(
     assert "crawl: no exit 2 s after SIGTERM: killing it" in caplog.text
     assert re.search(r"crawl: interrupted \(exit -9\)", caplog.text), caplog.text
     assert "crawl: 1 outlet run(s) marked failed: killed by SIGKILL" in caplog.text
-    with make_sessionmaker(config.database_url)() as session:
+    with make_sessionmaker(config.store.url)() as session:
         runs = session.scalars(select(CrawlRun)).all()
     assert [(r.status, r.error) for r in runs] == [
         ("failed", "killed by SIGKILL before it finished")

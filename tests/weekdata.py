@@ -220,6 +220,6 @@ def populate(session: Session) -> None:
 
 def store(config: Config) -> Session:
     """A session on the config's store, filled with the fixed week."""
-    session = make_sessionmaker(config.database_url)()
+    session = make_sessionmaker(config.store.url)()
     populate(session)
     return session

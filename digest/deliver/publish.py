@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digest.analysis.topics import topic_labels
-from digest.config import Config
+from digest.config import Config, DigestConfig, MailConfig, SmtpConfig
 from digest.crashpoints import crashpoint
 from digest.deliver.archive import page_url, write_feed, write_page
 from digest.deliver.edition import (
@@ -37,7 +37,15 @@ from digest.deliver.smtp import SmtpTransport
 from digest.errors import DeliveryError
 from digest.store.models import Delivery, Edition
 
-__all__ = ["Preview", "Published", "publish_due", "write_edition", "write_page", "write_preview"]
+__all__ = [
+    "Preview",
+    "Published",
+    "Publishing",
+    "publish_due",
+    "write_edition",
+    "write_page",
+    "write_preview",
+]
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +80,26 @@ class Preview:
     shortened: bool = False
 
 
-def _recipients(config: Config) -> tuple[str, ...]:
-    return config.mail_to or (OUTBOX_RECIPIENT,)
+@dataclass(frozen=True)
+class Publishing:
+    """What publishing reads: the [digest], [mail], [smtp] and [health] tables and the topic
+    labels' file. Built from the whole config by `from_config`; nothing else of it comes here."""
+
+    digest: DigestConfig
+    mail: MailConfig
+    smtp: SmtpConfig
+    health: HealthLimits = field(default_factory=HealthLimits)
+    topics_file: Path | None = None
+    subject_tag: str = ""  # before the mail's subject: "[sample]" for `ckmon demo`'s edition
+
+    @classmethod
+    def from_config(cls, config: Config) -> Publishing:
+        limits = HealthLimits(config.health.stale_runs, config.health.extract_failure_ratio)
+        return cls(config.digest, config.mail, config.smtp, limits, config.topics.file)
+
+
+def _recipients(config: Publishing) -> tuple[str, ...]:
+    return config.mail.to or (OUTBOX_RECIPIENT,)
 
 
 def _file_name(key: str, recipient: str) -> str:
@@ -81,31 +107,31 @@ def _file_name(key: str, recipient: str) -> str:
     return f"ckmon-{key}" if recipient == OUTBOX_RECIPIENT else f"ckmon-{key}-{safe}"
 
 
-def _render_mail(config: Config, view: EditionView, generated: datetime) -> Rendered:
+def _render_mail(config: Publishing, view: EditionView, generated: datetime) -> Rendered:
     return render_mail(
         view,
         generated=generated,
-        budget=config.max_html_bytes,
-        page_url=page_url(config.archive_url, view.key) if not view.adhoc else "",
-        unsubscribe=config.list_unsubscribe,
-        reply_to=config.reply_to,
+        budget=config.digest.max_html_bytes,
+        page_url=page_url(config.digest.archive_url, view.key) if not view.adhoc else "",
+        unsubscribe=config.mail.list_unsubscribe,
+        reply_to=config.mail.reply_to,
         topic_labels=topic_labels(config.topics_file),
     )
 
 
 def _compose(
-    config: Config, view: EditionView, mail: Rendered, recipient: str, date: datetime
+    config: Publishing, view: EditionView, mail: Rendered, recipient: str, date: datetime
 ) -> EmailMessage:
     return compose(
         edition_key=view.key,
         stories=view.story_count,
         html=mail.html,
         text=mail.text,
-        sender=config.mail_from,
-        recipient=recipient if recipient != OUTBOX_RECIPIENT else config.mail_from,
+        sender=config.mail.sender,
+        recipient=recipient if recipient != OUTBOX_RECIPIENT else config.mail.sender,
         date=date,
-        reply_to=config.reply_to,
-        list_unsubscribe=config.list_unsubscribe,
+        reply_to=config.mail.reply_to,
+        list_unsubscribe=config.mail.list_unsubscribe,
         headline=view.top[0].lead.title if view.top else "",
         subject_tag=config.subject_tag,
     )
@@ -121,7 +147,7 @@ def _delivery(session: Session, edition: Edition, recipient: str) -> Delivery:
     return delivery
 
 
-def _write(session: Session, config: Config, edition: Edition, view: EditionView) -> Published:
+def _write(session: Session, config: Publishing, edition: Edition, view: EditionView) -> Published:
     """Outbox copies for every recipient not yet done, then the archive page and feed."""
     generated = edition.built_at  # not the clock: the same edition renders to the same bytes
     mail = _render_mail(config, view, generated)
@@ -134,7 +160,7 @@ def _write(session: Session, config: Config, edition: Edition, view: EditionView
             paths.append(existing)  # what is in the outbox is what goes out, retries included
             continue
         msg = _compose(config, view, mail, recipient, generated)
-        path = write_outbox(msg, config.outbox, _file_name(edition.key, recipient))
+        path = write_outbox(msg, config.digest.outbox, _file_name(edition.key, recipient))
         delivery.outbox_path, delivery.message_id = str(path), str(msg["Message-ID"])
         paths.append(path)
     session.commit()  # outbox paths recorded before anything is sent
@@ -142,39 +168,39 @@ def _write(session: Session, config: Config, edition: Edition, view: EditionView
     page_html, _ = render(
         view,
         generated=generated,
-        page_url=page_url(config.archive_url, edition.key),
-        unsubscribe=config.list_unsubscribe,
-        reply_to=config.reply_to,
+        page_url=page_url(config.digest.archive_url, edition.key),
+        unsubscribe=config.mail.list_unsubscribe,
+        reply_to=config.mail.reply_to,
         topic_labels=topic_labels(config.topics_file),
     )
-    page = write_page(page_html, config.archive, edition.key)
-    write_feed(session, config.archive, config.archive_url, config.timezone)
+    page = write_page(page_html, config.digest.archive, edition.key)
+    write_feed(session, config.digest.archive, config.digest.archive_url, config.digest.timezone)
     return Published(edition.key, view.story_count, paths, page, shortened=mail.shortened)
 
 
-def write_edition(session: Session, config: Config, now: datetime) -> tuple[Edition, Published]:
+def write_edition(session: Session, config: Publishing, now: datetime) -> tuple[Edition, Published]:
     """The pending edition, else this week's cut at `now`, written to the outbox and archive.
 
     Nothing is sent or marked delivered; `publish_due` does that.
     """
-    edition, view = build(session, now, config.timezone, health_limits(config))
+    edition, view = build(session, now, config.digest.timezone, config.health)
     return edition, _write(session, config, edition, view)
 
 
-def deliver(session: Session, config: Config, edition: Edition, now: datetime) -> Published:
+def deliver(session: Session, config: Publishing, edition: Edition, now: datetime) -> Published:
     """Deliver `edition` to every recipient not yet done; it is 'sent' once none is pending."""
     view = view_of(
         session,
         edition.key,
         edition.since,
         edition.until,
-        config.timezone,
-        health_limits(config),
+        config.digest.timezone,
+        config.health,
     )
     published = _write(session, config, edition, view)
     rows = {r: _delivery(session, edition, r) for r in _recipients(config)}
     todo = [d for d in rows.values() if d.status == "pending"]
-    if config.transport == "smtp" and todo:
+    if config.mail.transport == "smtp" and todo:
         _send_smtp(session, config, todo, now, published)
     else:
         published.written_only = True
@@ -194,9 +220,9 @@ def deliver(session: Session, config: Config, edition: Edition, now: datetime) -
 
 
 def _send_smtp(
-    session: Session, config: Config, todo: list[Delivery], now: datetime, published: Published
+    session: Session, config: Publishing, todo: list[Delivery], now: datetime, published: Published
 ) -> None:
-    sender = address_of(config.mail_from)
+    sender = address_of(config.mail.sender)
     with SmtpTransport(config.smtp) as smtp:
         for delivery in todo:
             raw = Path(delivery.outbox_path).read_bytes()
@@ -220,7 +246,7 @@ def _send_smtp(
             crashpoint("delivery-committed")
 
 
-def publish_due(session: Session, config: Config, now: datetime) -> Published | None:
+def publish_due(session: Session, config: Publishing, now: datetime) -> Published | None:
     """Deliver what is due: a pending edition first, then a new one once a send time passed.
 
     Returns the last edition worked on, or None when nothing was due.
@@ -231,8 +257,10 @@ def publish_due(session: Session, config: Config, now: datetime) -> Published | 
         published = deliver(session, config, pending, now)
         if pending.status != "sent":
             return published
-    if is_due(session, now, config.timezone, config.send_weekday, config.send_time):
-        edition = cut(session, now, config.timezone, health_limits(config))
+    if is_due(
+        session, now, config.digest.timezone, config.digest.send_day, config.digest.send_time
+    ):
+        edition = cut(session, now, config.digest.timezone, config.health)
         if edition.status != "sent":
             published = deliver(session, config, edition, now)
     return published
@@ -240,7 +268,7 @@ def publish_due(session: Session, config: Config, now: datetime) -> Published | 
 
 def write_preview(
     session: Session,
-    config: Config,
+    config: Publishing,
     now: datetime,
     *,
     since: datetime | None = None,
@@ -250,15 +278,15 @@ def write_preview(
 
     Nothing is recorded and nothing is sent.
     """
-    tz = config.timezone
+    tz = config.digest.timezone
     if since is not None or until is not None:
-        view = adhoc(session, since, until or now, tz, health_limits(config))
+        view = adhoc(session, since, until or now, tz, config.health)
     else:
-        view = draft(session, now, tz, health_limits(config))
+        view = draft(session, now, tz, config.health)
     mail = _render_mail(config, view, now)
-    recipient = config.mail_to[0] if config.mail_to else OUTBOX_RECIPIENT
+    recipient = config.mail.to[0] if config.mail.to else OUTBOX_RECIPIENT
     msg = _compose(config, view, mail, recipient, now)
-    folder = config.preview or config.base_dir / "preview"
+    folder = config.digest.preview
     name = f"ckmon-{view.key}"
     return Preview(
         view.key,
@@ -268,8 +296,3 @@ def write_preview(
         write_outbox(msg, folder, name),
         mail.shortened,
     )
-
-
-def health_limits(config: Config) -> HealthLimits:
-    """The `[health]` thresholds the edition flags outlets by."""
-    return HealthLimits(config.health_stale_runs, config.health_failure_ratio)

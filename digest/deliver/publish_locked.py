@@ -7,8 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from digest.config import Config
-from digest.deliver.publish import Published, publish_due
+from digest.deliver.publish import Published, Publishing, publish_due
 from digest.store.claims import held
 
 log = logging.getLogger(__name__)
@@ -16,7 +15,7 @@ log = logging.getLogger(__name__)
 PUBLISH_LOCK = "ckmon:publish"
 
 
-def publish_due_locked(session: Session, config: Config, now: datetime) -> Published | None:
+def publish_due_locked(session: Session, config: Publishing, now: datetime) -> Published | None:
     """`publish_due`, by one scheduler at a time; the others return None at once.
 
     Whoever gets the lock checks what is due and sends it; a scheduler that comes after finds the

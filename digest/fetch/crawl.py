@@ -15,12 +15,12 @@ from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from digest.config import Config
+from digest.config.scrapy_settings import SETTINGS_MODULE
 from digest.errors import ConfigError
 from digest.fetch.sources import load_sources
 from digest.store.engine import make_sessionmaker, utcnow
 from digest.store.models import CrawlRun, Outlet
 
-SETTINGS_MODULE = "spiders.settings"
 log = logging.getLogger(__name__)
 RUN_ID_STAT = "ckmon/crawl_run_id"  # set by spiders.extensions.CrawlRunRecorder
 
@@ -51,8 +51,8 @@ class CrawlReport:
         )
 
 
-def enabled_outlets(config: Config, sources_file: Path | None = None) -> list[str]:
-    sources = load_sources(sources_file or config.sources_file)
+def enabled_outlets(sources_file: Path | None = None) -> list[str]:
+    sources = load_sources(sources_file)
     return [name for name, source in sources.items() if source.enabled]
 
 
@@ -70,22 +70,23 @@ def run_crawl(
     """Crawl `outlets` (default: every enabled one) in this process; one reactor per process.
 
     `replay` answers every request from a WARC archive instead of the network; `record` appends
-    every fetched response to one. `progress(result, done, total)` hears of each outlet as it
-    finishes, its run already recorded.
+    every fetched response to one. The crawl's Scrapy components read their own tables of the
+    same ckmon.toml (`spiders.addon`); here the store, the registry and the crawl timeout. `progress(result, done,
+    total)` hears of each outlet as it finishes, its run already recorded.
     """
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", SETTINGS_MODULE)
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
 
-    known = enabled_outlets(config, sources_file)
-    names = outlets or known
-    unknown = sorted(set(names) - set(load_sources(sources_file or config.sources_file)))
+    registry = sources_file or config.crawl.sources_file
+    names = outlets or enabled_outlets(registry)
+    unknown = sorted(set(names) - set(load_sources(registry)))
     if unknown:
         raise ConfigError(f"unknown outlet(s): {', '.join(unknown)} (see `ckmon sources`)")
-    with make_sessionmaker(config.database_url)() as session:
-        close_abandoned(session, utcnow() - timedelta(seconds=config.crawl_timeout))
+    with make_sessionmaker(config.store.url)() as session:
+        close_abandoned(session, utcnow() - timedelta(seconds=config.schedule.crawl_timeout))
     project = get_project_settings()
-    overrides = {"CKMON_DATABASE_URL": config.database_url, **(settings or {})}
+    overrides = {"CKMON_DATABASE_URL": config.store.url, **(settings or {})}
     if replay is not None:
         from digest.fetch.warc import load
 
@@ -124,7 +125,7 @@ def run_crawl(
         gc.unfreeze()
     # This process's own runs: other workers may be crawling the same outlets at the same time.
     run_ids = [c.stats.get_value(RUN_ID_STAT) for c in crawlers if c.stats is not None]
-    return report_since(config, started, [i for i in run_ids if i is not None])
+    return report_since(config.store.url, started, [i for i in run_ids if i is not None])
 
 
 def _report_one(
@@ -140,7 +141,7 @@ def _report_one(
     done[0] += 1
     try:
         run_id = crawler.stats.get_value(RUN_ID_STAT) if crawler.stats is not None else None
-        results = report_since(config, datetime.min.replace(tzinfo=UTC), [run_id]).results
+        results = report_since(config.store.url, datetime.min.replace(tzinfo=UTC), [run_id]).results
         name = getattr(crawler.spider, "name", "") or "?"
         progress(
             results[0] if results else OutletResult(name, "failed", 0, 0, "did not start"),
@@ -153,10 +154,10 @@ def _report_one(
 
 
 def report_since(
-    config: Config, started: datetime, run_ids: list[int] | None = None
+    store_url: str, started: datetime, run_ids: list[int] | None = None
 ) -> CrawlReport:
     """Each outlet's latest crawl run started at or after `started` (among `run_ids`, if given)."""
-    sessions = make_sessionmaker(config.database_url)
+    sessions = make_sessionmaker(store_url)
     query = (
         select(Outlet.name, CrawlRun)
         .join(Outlet, Outlet.id == CrawlRun.outlet_id)
@@ -182,12 +183,12 @@ def report_since(
     )
 
 
-def close_unfinished(config: Config, run_ids: list[int], reason: str) -> int:
+def close_unfinished(store_url: str, run_ids: list[int], reason: str) -> int:
     """Mark as failed those of `run_ids` still "running": their crawl was killed before it could
     close them, and `ckmon sources` and the digest would otherwise never see the failure."""
     if not run_ids:
         return 0
-    with make_sessionmaker(config.database_url)() as session:
+    with make_sessionmaker(store_url)() as session:
         return _fail_running(session, CrawlRun.id.in_(run_ids), reason)
 
 

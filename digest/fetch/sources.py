@@ -110,6 +110,18 @@ def _http_url(value: Any, where: str) -> str:
     return value
 
 
+def _css(selector: str, where: str) -> str:
+    """A selector soupsieve (BeautifulSoup's engine, which extraction uses) can compile."""
+    import soupsieve
+
+    try:
+        soupsieve.compile(selector)
+    except (soupsieve.SelectorSyntaxError, NotImplementedError) as exc:  # ::before and the like
+        reason = str(exc).splitlines()[0]
+        raise ConfigError(f"{where}: {selector!r} is not a CSS selector ({reason})") from exc
+    return selector
+
+
 def _url_list(entry: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
     value = entry.get(key, [])
     if not isinstance(value, list):
@@ -175,6 +187,8 @@ def _parse_source(name: str, entry: Any, path: Path) -> Source:
     selectors = entry.get("selectors", {})
     if not isinstance(selectors, dict) or not all(isinstance(v, str) for v in selectors.values()):
         raise ConfigError(f"{where}: 'selectors' must be a table of CSS selectors")
+    for key, selector in selectors.items():
+        _css(selector, f"{where} selectors.{key}")
     return Source(
         name=name,
         title=entry["title"],

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class CkmonError(Exception):
     """Base of every error ckmon reports to the user."""
@@ -31,3 +34,12 @@ class DeliveryError(CkmonError):
     """The mail server could not be used (down, login or TLS refused); the edition stays pending."""
 
     exit_code = 5
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """A hint for a misspelt `name`: the known name it begins, else the closest one, as
+    ` (did you mean 'x'?)`; "" when none is close."""
+    names = sorted(known)
+    close = [n for n in names if name and n.startswith(name)][:1]
+    close = close or difflib.get_close_matches(name, names, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -15,8 +15,7 @@ from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from digest.config import Config
-from digest.errors import ConfigError
-from digest.fetch.sources import load_sources
+from digest.fetch.sources import check_names, load_sources
 from digest.store.engine import make_sessionmaker, utcnow
 from digest.store.models import CrawlRun, Outlet
 
@@ -79,9 +78,7 @@ def run_crawl(
 
     known = enabled_outlets(config, sources_file)
     names = outlets or known
-    unknown = sorted(set(names) - set(load_sources(sources_file or config.sources_file)))
-    if unknown:
-        raise ConfigError(f"unknown outlet(s): {', '.join(unknown)} (see `ckmon sources`)")
+    check_names(names, load_sources(sources_file or config.sources_file))
     with make_sessionmaker(config.database_url)() as session:
         close_abandoned(session, utcnow() - timedelta(seconds=config.crawl_timeout))
     project = get_project_settings()

@@ -37,6 +37,7 @@ def _now() -> datetime:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ckmon", prog_name="ckmon")
 @click.option(
     "--config",
     "config_path",

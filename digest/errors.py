@@ -37,9 +37,9 @@ class DeliveryError(CkmonError):
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:
-    """A hint for a misspelt `name`: the known name it begins, else the closest one, as
-    ` (did you mean 'x'?)`; "" when none is close."""
+    """A hint for a misspelt `name`: the known names it begins (up to three), else the closest
+    one, as ` (did you mean 'x' or 'y'?)`; "" when none is close."""
     names = sorted(known)
-    close = [n for n in names if name and n.startswith(name)][:1]
+    close = [n for n in names if name and n.startswith(name)][:3]
     close = close or difflib.get_close_matches(name, names, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""

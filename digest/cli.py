@@ -20,6 +20,7 @@ from typing import Any
 
 import click
 
+from digest import browse
 from digest.config import Config, load_config
 from digest.errors import CkmonError, DeliveryError
 from digest.logs import install_stderr_handler
@@ -36,6 +37,7 @@ def _now() -> datetime:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ckmon", prog_name="ckmon")
 @click.option(
     "--config",
     "config_path",
@@ -99,7 +101,7 @@ def _print_report(report: Any, quiet: bool = False, *, outlets: bool = True) -> 
     if report.offline:
         summary += " — no outlet could be reached: is this machine offline?"
     if failed:
-        summary += " (the causes in full: `ckmon sources`, and the log)"
+        summary += " (the causes in full: `ckmon sources --errors`, and the log)"
     if failed or not quiet:
         click.echo(summary, err=bool(failed))
     if failed and failed == len(report.results):
@@ -448,9 +450,16 @@ def demo(ctx: click.Context, verbose: bool) -> None:
 
 
 @cli.command()
+@click.option(
+    "--errors", is_flag=True, help="Also print the whole error text of each outlet's failed run."
+)
 @click.pass_context
-def sources(ctx: click.Context) -> None:
-    """List the outlets with their health: last run, last new article, last run's figures, flags."""
+def sources(ctx: click.Context, errors: bool) -> None:
+    """List the outlets with their health: last run, last new article, last run's figures, flags.
+
+    Times are in the configured time zone, with its offset from UTC; a failed run's flag gives its
+    cause in a few words (the whole text: --errors, and the log).
+    """
     from digest.deliver.health import outlet_health
     from digest.fetch.sources import load_sources
     from digest.store.engine import make_sessionmaker
@@ -466,24 +475,28 @@ def sources(ctx: click.Context) -> None:
         )
 
     def when(value: datetime | None) -> str:
-        return value.astimezone(config.digest.timezone).strftime("%Y-%m-%d %H:%M") if value else "-"
+        # "2026-12-05 14:00+07:00": the zone's offset joined to the time, so both stay one column
+        return value.astimezone(config.digest.timezone).isoformat(" ", "minutes") if value else "-"
 
     click.echo(
-        f"{'outlet':<17}{'lang':<5}{'kind':<8}{'scope':<10}{'last run':<17}{'status':<7}"
-        f"{'last new':<17}{'req':>5}{'304':>5}{'new':>5}{'xfail':>6}{'err':>5}{'seen':>5}{'ref':>5}"
+        f"{'outlet':<17}{'lang':<5}{'kind':<8}{'scope':<10}{'last run':<23}{'status':<7}"
+        f"{'last new':<23}{'req':>5}{'304':>5}{'new':>5}{'xfail':>6}{'err':>5}{'seen':>5}{'ref':>5}"
         "  flags"
     )
     for h in report:
         scope = "bilateral" if registry[h.name].bilateral else "general"
         flags = list(h.flags) + ([] if h.enabled else ["disabled"])
         click.echo(
-            f"{h.name:<17}{h.lang:<5}{h.kind:<8}{scope:<10}{when(h.last_run_at):<17}"
-            f"{h.last_status or '-':<7}{when(h.last_new_article_at):<17}{h.requests:>5}"
+            f"{h.name:<17}{h.lang:<5}{h.kind:<8}{scope:<10}{when(h.last_run_at):<23}"
+            f"{h.last_status or '-':<7}{when(h.last_new_article_at):<23}{h.requests:>5}"
             f"{h.not_modified:>5}{h.articles_new:>5}{h.extract_failed:>6}{h.errors:>5}"
             f"{h.skipped_seen:>5}{h.refused:>5}  "
             f"{'; '.join(flags)}"
         )
     click.echo(f"{len(registry)} outlets, {sum(1 for h in report if h.flags)} flagged")
+    for h in report if errors else ():
+        if h.last_status == "failed" and h.last_error:
+            click.echo(f"\n{h.name}: {' '.join(h.last_error.split())}")
 
 
 @cli.command()
@@ -503,9 +516,8 @@ def check(ctx: click.Context, outlets: tuple[str, ...], live: bool, delay: float
 
     Exit code 3 if some discovery URLs fail, 4 if all do.
     """
-    from digest.errors import ConfigError
     from digest.fetch.check import Fetcher, check_sources
-    from digest.fetch.sources import load_sources
+    from digest.fetch.sources import check_names, load_sources
     from digest.fetch.useragent import user_agent
 
     config = _config(ctx)
@@ -515,9 +527,7 @@ def check(ctx: click.Context, outlets: tuple[str, ...], live: bool, delay: float
         else "config: no ckmon.toml, the built-in defaults"
     )
     registry = load_sources(config.crawl.sources_file)
-    unknown = sorted(set(outlets) - set(registry))
-    if unknown:
-        raise ConfigError(f"unknown outlet(s): {', '.join(unknown)} (see `ckmon sources`)")
+    check_names(outlets, registry)
     chosen = [registry[name] for name in outlets] if outlets else list(registry.values())
     urls = sum(len(s.discovery_urls) for s in chosen)
     click.echo(f"registry: {len(chosen)} outlets, {urls} discovery URLs, valid")
@@ -605,6 +615,9 @@ def explain(ctx: click.Context, ref: str, as_json: bool) -> None:
             session, ref, load_rules(config.relevance.rules), load_taxonomy(config.topics.file)
         )
     click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else render_text(report))
+
+
+browse.register(cli)
 
 
 def main() -> None:

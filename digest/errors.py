@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class CkmonError(Exception):
     """Base of every error ckmon reports to the user."""
@@ -31,3 +34,12 @@ class DeliveryError(CkmonError):
     """The mail server could not be used (down, login or TLS refused); the edition stays pending."""
 
     exit_code = 5
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """A hint for a misspelt `name`: the known names it begins (up to three), else the closest
+    one, as ` (did you mean 'x' or 'y'?)`; "" when none is close."""
+    names = sorted(known)
+    close = [n for n in names if name and n.startswith(name)][:3]
+    close = close or difflib.get_close_matches(name, names, n=1)
+    return f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""

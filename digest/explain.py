@@ -12,7 +12,8 @@ from digest.analysis.relevance import RelevanceRules, score
 from digest.analysis.topics import Taxonomy, topic_scores
 from digest.analysis.urls import canonical_url
 from digest.errors import CkmonError
-from digest.store.models import ArticleRow, Outlet
+from digest.store.marks import topics_in_digest
+from digest.store.models import ArticleRow, Mark, Outlet
 
 
 class NotFoundError(CkmonError):
@@ -41,8 +42,10 @@ def find_article(session: Session, ref: str) -> ArticleRow:
 def explain(
     session: Session, ref: str, rules: RelevanceRules, taxonomy: Taxonomy
 ) -> dict[str, Any]:
-    """Stored verdicts beside a fresh computation with the current rules, and the cluster."""
+    """Stored verdicts beside a fresh computation with the current rules, the analyst's mark (which
+    the digest follows), and the cluster."""
     row = find_article(session, ref)
+    mark = session.get(Mark, row.id)
     fresh = score(row.title, row.text, rules, lead=row.lead)  # as a general outlet would
     members = session.execute(
         select(ArticleRow, Outlet.name)
@@ -85,6 +88,17 @@ def explain(
         "evidence": row.evidence,
         "rescored_as_general_outlet": {"relevant": fresh.relevant, "score": fresh.score},
         "topics": row.topics,
+        "mark": None
+        if mark is None
+        else {
+            "relevant": mark.relevant,
+            "topics": mark.topics,
+            "at": mark.marked_at.isoformat(),
+        },
+        "in_digest": {
+            "relevant": mark.relevant if mark is not None else row.relevant,
+            "topics": topics_in_digest(row.topics, mark.topics if mark else None),
+        },
         "topic_scores": topic_scores(row.title, row.text, taxonomy, lead=row.lead),
         "cluster": {"id": row.cluster_id or row.id, "members": cluster},
     }
@@ -111,6 +125,12 @@ def render_text(report: dict[str, Any]) -> str:
         )
     scores = ", ".join(f"{k} {v}" for k, v in sorted(report["topic_scores"].items()))
     lines.append(f"  topics: {', '.join(report['topics']) or '-'}   (scores: {scores or 'none'})")
+    if (mark := report["mark"]) is not None:
+        topics = ", ".join(mark["topics"]) if mark["topics"] is not None else "the automatic ones"
+        lines.append(
+            f"  marked {'relevant' if mark['relevant'] else 'not relevant'} by hand"
+            f" ({mark['at'][:10]}), topics: {topics or '-'}; the digest follows the mark"
+        )
     cluster = report["cluster"]
     lines.append(f"  cluster {cluster['id']}: {len(cluster['members'])} article(s)")
     for m in cluster["members"]:

@@ -20,7 +20,8 @@ from digest.analysis.textnorm import TITLE_LIMIT, clip, display_text, web_link
 from digest.analysis.topics import OTHER
 from digest.analysis.urls import reader_link
 from digest.deliver.health import DEFAULT_LIMITS, HealthLimits, WindowHealth, window_health
-from digest.store.models import ArticleRow, Edition, Outlet
+from digest.store.marks import relevant_in_digest, topics_in_digest
+from digest.store.models import ArticleRow, Edition, Mark, Outlet
 
 TOP_STORIES = 5
 COVERAGE_WEEKS = 10
@@ -221,18 +222,20 @@ def view_of(
     tz: ZoneInfo,
     limits: HealthLimits = DEFAULT_LIMITS,
 ) -> EditionView:
-    """Group the window's relevant articles into stories, sections and counts."""
+    """Group the window's relevant articles into stories, sections and counts; an analyst's mark
+    (`ckmon mark`) decides over the automatic verdict and topics."""
     query = (
-        select(ArticleRow, Outlet.title)
+        select(ArticleRow, Outlet.title, Mark.topics)
         .join(Outlet, Outlet.id == ArticleRow.outlet_id)
-        .where(ArticleRow.relevant, ArticleRow.first_seen_at < until)
+        .outerjoin(Mark, Mark.article_id == ArticleRow.id)
+        .where(relevant_in_digest(), ArticleRow.first_seen_at < until)
         .order_by(ArticleRow.id)
     )
     if since is not None:
         query = query.where(ArticleRow.first_seen_at >= since)
-    clusters: dict[int, list[tuple[ArticleRow, str]]] = defaultdict(list)
-    for row, outlet in session.execute(query):
-        clusters[row.cluster_id or row.id].append((row, outlet))
+    clusters: dict[int, list[tuple[ArticleRow, str, list[str] | None]]] = defaultdict(list)
+    for row, outlet, marked in session.execute(query):
+        clusters[row.cluster_id or row.id].append((row, outlet, marked))
     stories = [_story(members) for members in clusters.values()]
     stories.sort(key=_rank)
     top, rest = stories[:TOP_STORIES], stories[TOP_STORIES:]
@@ -284,8 +287,10 @@ def coverage(
     first_monday = last_monday - timedelta(weeks=weeks - 1)
     start = datetime.combine(first_monday, time(0), tz)
     rows = session.execute(
-        select(ArticleRow.published_at, ArticleRow.first_seen_at).where(
-            ArticleRow.relevant,
+        select(ArticleRow.published_at, ArticleRow.first_seen_at)
+        .outerjoin(Mark, Mark.article_id == ArticleRow.id)
+        .where(
+            relevant_in_digest(),
             ArticleRow.first_seen_at < until,
             (ArticleRow.published_at >= start) | (ArticleRow.first_seen_at >= start),
         )
@@ -326,7 +331,7 @@ def _rank(story: Story) -> tuple[int, int, float, str]:
     )
 
 
-def _item(row: ArticleRow, outlet: str) -> Item:
+def _item(row: ArticleRow, outlet: str, marked_topics: list[str] | None) -> Item:
     return Item(  # scraped fields cleaned for display; the templates escape them
         title=display_text(row.title, TITLE_LIMIT),
         url=web_link(reader_link(row.url)),
@@ -334,16 +339,16 @@ def _item(row: ArticleRow, outlet: str) -> Item:
         lang=row.lang,
         published=row.published_at,
         lead=lead_of(display_text(row.lead or row.text)),
-        topics=list(row.topics or []),
+        topics=topics_in_digest(row.topics, marked_topics),
     )
 
 
-def _story(members: list[tuple[ArticleRow, str]]) -> Story:
+def _story(members: list[tuple[ArticleRow, str, list[str] | None]]) -> Story:
     members.sort(key=lambda m: (m[0].published_at or m[0].first_seen_at, m[0].id))
-    lead, *others = members
-    story = Story(_item(*lead), [_item(*m) for m in others])
-    votes = Counter(t for m, _ in members for t in (m.topics or []))
-    story.lead.topics = [t for t, _ in sorted(votes.items(), key=_by_count)]
+    lead, *others = (_item(*m) for m in members)
+    story = Story(lead, others)
+    votes = Counter(t for item in (lead, *others) for t in item.topics)
+    lead.topics = [t for t, _ in sorted(votes.items(), key=_by_count)]
     return story
 
 

@@ -93,7 +93,8 @@ def _fill(health: OutletHealth, runs: list[CrawlRun], stale_runs: int, threshold
             break
         health.runs_without_new += 1
     if last.status != "ok":
-        health.flags.append(f"last run failed: {last.error or 'see log'}")
+        # The cause in a few words: the whole text is `ckmon sources --errors`' and the log's.
+        health.flags.append(f"last run failed: {short_cause(last.error)}")
     if stale_runs > 0 and health.runs_without_new >= stale_runs:
         health.flags.append(f"no new article in {health.runs_without_new} runs")
     recent = runs[: max(stale_runs, 1)]

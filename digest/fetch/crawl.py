@@ -16,8 +16,7 @@ from sqlalchemy.orm import Session
 
 from digest.config import Config
 from digest.config.scrapy_settings import SETTINGS_MODULE
-from digest.errors import ConfigError
-from digest.fetch.sources import load_sources
+from digest.fetch.sources import check_names, load_sources
 from digest.store.engine import make_sessionmaker, utcnow
 from digest.store.models import CrawlRun, Outlet
 
@@ -80,9 +79,7 @@ def run_crawl(
 
     registry = sources_file or config.crawl.sources_file
     names = outlets or enabled_outlets(registry)
-    unknown = sorted(set(names) - set(load_sources(registry)))
-    if unknown:
-        raise ConfigError(f"unknown outlet(s): {', '.join(unknown)} (see `ckmon sources`)")
+    check_names(names, load_sources(registry))
     with make_sessionmaker(config.store.url)() as session:
         close_abandoned(session, utcnow() - timedelta(seconds=config.schedule.crawl_timeout))
     project = get_project_settings()

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus, urlsplit
 
-from digest.errors import ConfigError
+from digest.errors import ConfigError, did_you_mean
 
 LANGS = ("en", "ko", "km")
 # kind = the outlet's main discovery method. feed/sitemap/listing outlets may declare the other two
@@ -219,3 +219,11 @@ def load_sources(path: Path | None = None) -> dict[str, Source]:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     return {name: _parse_source(name, entry, path) for name, entry in data.items()}
+
+
+def check_names(names: Iterable[str], registry: dict[str, Source]) -> None:
+    """Raise `ConfigError` naming each outlet not in `registry`, with the name it likely meant."""
+    unknown = sorted(set(names) - set(registry))
+    if unknown:
+        named = ", ".join(f"{n!r}{did_you_mean(n, registry)}" for n in unknown)
+        raise ConfigError(f"unknown outlet {named}; the outlets: `ckmon sources`")

@@ -73,6 +73,20 @@ class ArticleRow(Base):
     cluster_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
+class Mark(Base):
+    """An analyst's verdict on an article (`ckmon mark`), kept apart from the automatic one so that
+    tagging the article again never overwrites it; where there is one, the digest follows it."""
+
+    __tablename__ = "marks"
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    relevant: Mapped[bool] = mapped_column(Boolean)
+    # The analyst's topics; NULL: the automatic topics stand.
+    topics: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class CrawlRun(Base):
     """One outlet's part of one crawl: what was asked, what came back, what was kept."""
 

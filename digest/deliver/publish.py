@@ -7,7 +7,9 @@ sent again. The outbox transport delivers by writing; the SMTP transport sends t
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -75,9 +77,23 @@ def _recipients(config: Config) -> tuple[str, ...]:
     return config.mail_to or (OUTBOX_RECIPIENT,)
 
 
+# Addresses written as they are in outbox file names: lower-case ASCII, so that two names differ
+# on every file system, case-insensitive ones included.
+_PLAIN_ADDRESS = re.compile(r"[a-z0-9@._-]{1,100}")
+
+
 def _file_name(key: str, recipient: str) -> str:
-    safe = "".join(c if c.isalnum() or c in "@.-" else "_" for c in recipient)
-    return f"ckmon-{key}" if recipient == OUTBOX_RECIPIENT else f"ckmon-{key}-{safe}"
+    """The recipient's outbox name: one file per address, never shared (`a+b@` and `a_b@` once
+    both became `a_b@`, and one overwrote the other's message). A plain address is the name as it
+    is; any other gets a readable form plus a hash of the exact address after `~`, a character no
+    plain name has."""
+    if recipient == OUTBOX_RECIPIENT:
+        return f"ckmon-{key}"
+    if _PLAIN_ADDRESS.fullmatch(recipient):
+        return f"ckmon-{key}-{recipient}"
+    readable = re.sub(r"[^a-z0-9@._-]", "_", recipient.lower())[:100]
+    digest = hashlib.sha256(recipient.encode("utf-8")).hexdigest()[:16]
+    return f"ckmon-{key}-{readable}~{digest}"
 
 
 def _render_mail(config: Config, view: EditionView, generated: datetime) -> Rendered:

@@ -401,8 +401,29 @@ def sources(ctx: click.Context) -> None:
     show_default=True,
     help="Seconds between requests to a host (more where an outlet's `delay` asks it).",
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    help="Seconds one fetch may take in all (connecting, redirects, the whole answer).",
+)
+@click.option(
+    "--max-time",
+    type=click.FloatRange(min=0, min_open=True),
+    default=600.0,
+    show_default=True,
+    help="Seconds the whole live check may take; URLs not reached by then are reported failed.",
+)
 @click.pass_context
-def check(ctx: click.Context, outlets: tuple[str, ...], live: bool, delay: float) -> None:
+def check(
+    ctx: click.Context,
+    outlets: tuple[str, ...],
+    live: bool,
+    delay: float,
+    timeout: float,
+    max_time: float,
+) -> None:
     """Validate the outlet registry; with --live, test each outlet's feeds, sitemaps and listings.
 
     Exit code 3 if some discovery URLs fail, 4 if all do.
@@ -427,6 +448,8 @@ def check(ctx: click.Context, outlets: tuple[str, ...], live: bool, delay: float
         user_agent(config.contact_url),
         allow_private=config.allow_private_addresses,
         allowed_hosts=allowed,
+        timeout=timeout,
+        total=max_time,
     )
     results = []
     for result in check_sources(chosen, fetcher, delay=delay):

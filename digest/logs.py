@@ -8,6 +8,7 @@ import sys
 from logging.handlers import RotatingFileHandler
 
 from digest.config import Config
+from digest.errors import OutputError, os_reason
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -83,13 +84,18 @@ def configure_logging(config: Config, *, quiet: bool) -> None:
         if quiet and not any(isinstance(f, QuietFilter) for f in handler.filters):
             handler.addFilter(QuietFilter())
     if config.log_file is not None:
-        config.log_file.parent.mkdir(parents=True, exist_ok=True)
-        handler = RotatingFileHandler(
-            config.log_file,
-            maxBytes=config.log_max_bytes,
-            backupCount=config.log_backups,
-            encoding="utf-8",
-        )
+        try:
+            config.log_file.parent.mkdir(parents=True, exist_ok=True)
+            handler = RotatingFileHandler(
+                config.log_file,
+                maxBytes=config.log_max_bytes,
+                backupCount=config.log_backups,
+                encoding="utf-8",
+            )
+        except OSError as exc:
+            raise OutputError(
+                f"cannot write the log file {config.log_file} ([log] file): {os_reason(exc)}"
+            ) from exc
         handler.setFormatter(logging.Formatter(FORMAT))
         handler.setLevel(logging.INFO)
         root.addHandler(handler)

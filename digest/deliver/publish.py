@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -36,7 +38,7 @@ from digest.deliver.health import HealthLimits
 from digest.deliver.mail import address_of, compose, write_atomic, write_outbox
 from digest.deliver.render import Rendered, render, render_mail
 from digest.deliver.smtp import SmtpTransport
-from digest.errors import DeliveryError
+from digest.errors import DeliveryError, OutputError, os_reason
 from digest.store.models import Delivery, Edition
 
 __all__ = ["Preview", "Published", "publish_due", "write_edition", "write_page", "write_preview"]
@@ -96,6 +98,17 @@ def _file_name(key: str, recipient: str) -> str:
     return f"ckmon-{key}-{readable}~{digest}"
 
 
+@contextmanager
+def _writing(folder: Path, setting: str, pending: str = "") -> Iterator[None]:
+    """A failed write (a read-only or full disk) as one line naming the folder and its setting;
+    an edition being delivered stays pending, so the next run writes and sends it."""
+    try:
+        yield
+    except OSError as exc:
+        later = f"; edition {pending} stays pending for the next run" if pending else ""
+        raise OutputError(f"cannot write to {folder} ({setting}): {os_reason(exc)}{later}") from exc
+
+
 def _render_mail(config: Config, view: EditionView, generated: datetime) -> Rendered:
     return render_mail(
         view,
@@ -149,7 +162,8 @@ def _write(session: Session, config: Config, edition: Edition, view: EditionView
             paths.append(existing)  # what is in the outbox is what goes out, retries included
             continue
         msg = _compose(config, view, mail, recipient, generated)
-        path = write_outbox(msg, config.outbox, _file_name(edition.key, recipient))
+        with _writing(config.outbox, "[digest] outbox", edition.key):
+            path = write_outbox(msg, config.outbox, _file_name(edition.key, recipient))
         delivery.outbox_path, delivery.message_id = str(path), str(msg["Message-ID"])
         paths.append(path)
     session.commit()  # outbox paths recorded before anything is sent
@@ -162,8 +176,9 @@ def _write(session: Session, config: Config, edition: Edition, view: EditionView
         reply_to=config.reply_to,
         topic_labels=topic_labels(config.topics_file),
     )
-    page = write_page(page_html, config.archive, edition.key)
-    write_feed(session, config.archive, config.archive_url, config.timezone)
+    with _writing(config.archive, "[digest] archive", edition.key):
+        page = write_page(page_html, config.archive, edition.key)
+        write_feed(session, config.archive, config.archive_url, config.timezone)
     return Published(edition.key, view.story_count, paths, page, shortened=mail.shortened)
 
 
@@ -274,14 +289,15 @@ def write_preview(
     msg = _compose(config, view, mail, recipient, now)
     folder = config.preview or config.base_dir / "preview"
     name = f"ckmon-{view.key}"
-    return Preview(
-        view.key,
-        view.story_count,
-        write_atomic(mail.html.encode("utf-8"), folder / f"{name}.html"),
-        write_atomic(mail.text.encode("utf-8"), folder / f"{name}.txt"),
-        write_outbox(msg, folder, name),
-        mail.shortened,
-    )
+    with _writing(folder, "[digest] preview"):
+        return Preview(
+            view.key,
+            view.story_count,
+            write_atomic(mail.html.encode("utf-8"), folder / f"{name}.html"),
+            write_atomic(mail.text.encode("utf-8"), folder / f"{name}.txt"),
+            write_outbox(msg, folder, name),
+            mail.shortened,
+        )
 
 
 def health_limits(config: Config) -> HealthLimits:

@@ -487,7 +487,16 @@ def check(
 @click.pass_context
 def extract(ctx: click.Context, html_file: Path, url: str, outlet: str) -> None:
     """Print the article extracted from HTML_FILE as JSON."""
+    from urllib.parse import urlsplit
+
     from digest.analysis.extract import extract_article
+
+    try:
+        _ = urlsplit(url).port  # reading the port is what checks it
+    except ValueError as exc:  # an unclosed [IPv6] host, a port out of range
+        raise click.BadParameter(
+            f"{url!r} is not a readable URL ({exc})", param_hint="--url"
+        ) from exc
 
     selectors: dict[str, str] = {}
     if outlet:

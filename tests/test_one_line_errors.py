@@ -123,6 +123,10 @@ DISKS = {
         ("run", "--quiet"), 2, ("[schedule] lock_file", "Read-only file system"),
         readonly=("data",), prepare=_mkdir("data"),
     ),
+    "WARC archive on a read-only folder": Case(
+        ("crawl", "--record", "rec/run.warc.gz"), 2, ("--record", "Read-only file system"),
+        readonly=("rec",), prepare=_mkdir("rec"),
+    ),
     "log file on a read-only folder": Case(
         ("run",), 2, ("[log] file", "Read-only file system"),
         readonly=("logs",), prepare=_mkdir("logs"), extra='\n[log]\nfile = "logs/ckmon.log"\n',
@@ -152,11 +156,14 @@ def test_a_disk_or_folder_that_cannot_be_written(tmp_path: Path, name: str) -> N
         (("digest", "--since", "9999-12-30"), ("--since", "is in the future")),
         (("explain", "http://[::1"), ("not an article id or a readable URL", "http://[::1")),
         (("explain", "https://example.org:99999/x"), ("not an article id or a readable URL",)),
+        (("extract", "page.html", "--url", "http://[::1"), ("--url", "not a readable URL")),
+        (("extract", "page.html", "--url", "http://x.test:99999/"), ("--url", "out of range")),
     ],
 )
 def test_an_argument_out_of_range(
     tmp_path: Path, args: tuple[str, ...], causes: tuple[str]
 ) -> None:
+    (tmp_path / "page.html").write_text("<html><title>T</title><p>Text.</p></html>", "utf-8")
     one_error(ckmon(_workspace(tmp_path), *args), 2, *causes)
 
 

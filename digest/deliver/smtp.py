@@ -103,8 +103,9 @@ class SmtpTransport:
     def close(self) -> None:
         if self._conn is not None:
             try:
-                with Deadline(self.config.timeout) as deadline:
-                    deadline.watch(self._conn.sock)
+                with Deadline(self.config.timeout) as deadline:  # a tarpit may drip its goodbye
+                    if self._conn.sock is not None:
+                        deadline.watch(self._conn.sock)
                     self._conn.quit()
             except (smtplib.SMTPException, OSError):
                 self._conn.close()

@@ -1,7 +1,8 @@
 """The `ckmon` command: the one place where errors become messages and exit codes.
 
-Exit codes: 0 success; 1 unexpected error; 2 configuration or usage error; 3 partial (some outlets
-failed); 4 every outlet failed (for example, no network); 5 a digest delivery is pending or failed;
+Exit codes: 0 success; 1 unexpected error; 2 configuration or usage error, or a folder ckmon writes
+to is read-only or full; 3 partial (some outlets failed); 4 every outlet failed (for example, no
+network); 5 a digest delivery is pending or failed; 6 the store could not be opened or written;
 75 another run holds the lock; 130 interrupted by SIGINT or SIGTERM before the work was done (the
 next run completes it).
 """
@@ -22,7 +23,7 @@ import click
 
 from digest import browse
 from digest.config import Config, load_config
-from digest.errors import CkmonError, DeliveryError
+from digest.errors import CkmonError, DeliveryError, StoreError
 from digest.logs import install_stderr_handler
 
 EXIT_PARTIAL = 3
@@ -187,6 +188,11 @@ def crawl(
     ctx.exit(_print_report(report, quiet, outlets=False))
 
 
+# Days an edition's window may start or end on: the clock's range less a day each side, so the
+# window in any time zone, and the day after the last, are still dates.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9999, 12, 30)
+
+
 def _day(value: str | None, option: str, config: Config, *, end: bool = False) -> datetime | None:
     """A YYYY-MM-DD option as the start (or the end) of that day in the configured time zone."""
     if value is None:
@@ -197,6 +203,11 @@ def _day(value: str | None, option: str, config: Config, *, end: bool = False) -
         raise click.BadParameter(
             f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
         ) from exc
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise click.BadParameter(
+            f"{value} is out of range: give a day from {FIRST_DAY} to {LAST_DAY}",
+            param_hint=option,
+        )
     if end:
         day += timedelta(days=1)
     return datetime.combine(day, clock_time(0), config.digest.timezone)
@@ -265,6 +276,8 @@ def digest(
     start, end = _day(since, "--since", config), _day(until, "--until", config, end=True)
     if start is not None and end is not None and start >= end:
         raise click.BadParameter("must be after --since", param_hint="--until")
+    if start is not None and end is None and start >= _now():
+        raise click.BadParameter("is in the future: give --until as well", param_hint="--since")
     publishing = Publishing.from_config(config)
     with make_sessionmaker(config.store.url)() as session:
         if send:
@@ -509,8 +522,29 @@ def sources(ctx: click.Context, errors: bool) -> None:
     show_default=True,
     help="Seconds between requests to a host (more where an outlet's `delay` asks it).",
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    help="Seconds one fetch may take in all (connecting, redirects, the whole answer).",
+)
+@click.option(
+    "--max-time",
+    type=click.FloatRange(min=0, min_open=True),
+    default=600.0,
+    show_default=True,
+    help="Seconds the whole live check may take; URLs not reached by then are reported failed.",
+)
 @click.pass_context
-def check(ctx: click.Context, outlets: tuple[str, ...], live: bool, delay: float) -> None:
+def check(
+    ctx: click.Context,
+    outlets: tuple[str, ...],
+    live: bool,
+    delay: float,
+    timeout: float,
+    max_time: float,
+) -> None:
     """Validate ckmon.toml and the outlet registry; with --live, test each outlet's feeds, sitemaps
     and listings.
 
@@ -538,6 +572,8 @@ def check(ctx: click.Context, outlets: tuple[str, ...], live: bool, delay: float
         user_agent(config.crawl.contact_url),
         allow_private=config.crawl.allow_private_addresses,
         allowed_hosts=allowed,
+        timeout=timeout,
+        total=max_time,
     )
     results = []
     for result in check_sources(chosen, fetcher, delay=delay):
@@ -562,7 +598,16 @@ def check(ctx: click.Context, outlets: tuple[str, ...], live: bool, delay: float
 @click.pass_context
 def extract(ctx: click.Context, html_file: Path, url: str, outlet: str) -> None:
     """Print the article extracted from HTML_FILE as JSON."""
+    from urllib.parse import urlsplit
+
     from digest.analysis.extract import extract_article
+
+    try:
+        _ = urlsplit(url).port  # reading the port is what checks it
+    except ValueError as exc:  # an unclosed [IPv6] host, a port out of range
+        raise click.BadParameter(
+            f"{url!r} is not a readable URL ({exc})", param_hint="--url"
+        ) from exc
 
     selectors: dict[str, str] = {}
     if outlet:
@@ -635,7 +680,14 @@ def main() -> None:
     except CkmonError as exc:
         click.echo(f"ckmon: error: {exc}", err=True)
         sys.exit(exc.exit_code)
-    except Exception:
+    except Exception as exc:
+        from sqlalchemy.exc import OperationalError  # here: most commands never load SQLAlchemy
+
+        if isinstance(exc, OperationalError):  # the store failed under way: read-only, full disk
+            from digest.store.engine import store_failure
+
+            click.echo(f"ckmon: error: {store_failure(exc)}", err=True)
+            sys.exit(StoreError.exit_code)
         log.exception("ckmon: unexpected error (please report it with this trace)")
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)

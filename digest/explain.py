@@ -28,7 +28,10 @@ def find_article(session: Session, ref: str) -> ArticleRow:
     if ref.isdigit():
         row = session.get(ArticleRow, int(ref))
     elif "://" in ref:
-        key = canonical_url(ref)
+        try:
+            key = canonical_url(ref)
+        except ValueError as exc:  # urllib refuses it: an unclosed [IPv6], a port out of range
+            raise NotFoundError(f"not an article id or a readable URL: {ref!r} ({exc})") from exc
         row = session.scalars(
             select(ArticleRow).where(
                 (ArticleRow.canonical_url == key) | (ArticleRow.url == ref.strip())

@@ -8,6 +8,7 @@ import sys
 from logging.handlers import RotatingFileHandler
 
 from digest.config import LogConfig
+from digest.errors import OutputError, os_reason
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -86,13 +87,18 @@ def configure_logging(config: LogConfig, *, quiet: bool, to_file: bool = True) -
         if quiet and not any(isinstance(f, QuietFilter) for f in handler.filters):
             handler.addFilter(QuietFilter())
     if config.file is not None and to_file:
-        config.file.parent.mkdir(parents=True, exist_ok=True)
-        handler = RotatingFileHandler(
-            config.file,
-            maxBytes=config.max_bytes,
-            backupCount=config.backups,
-            encoding="utf-8",
-        )
+        try:
+            config.file.parent.mkdir(parents=True, exist_ok=True)
+            handler = RotatingFileHandler(
+                config.file,
+                maxBytes=config.max_bytes,
+                backupCount=config.backups,
+                encoding="utf-8",
+            )
+        except OSError as exc:
+            raise OutputError(
+                f"cannot write the log file {config.file} ([log] file): {os_reason(exc)}"
+            ) from exc
         handler.setFormatter(logging.Formatter(FORMAT))
         handler.setLevel(logging.INFO)
         root.addHandler(handler)

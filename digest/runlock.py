@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from digest.errors import LockedError
+from digest.errors import LockedError, OutputError, os_reason
 
 
 @contextmanager
@@ -24,8 +24,13 @@ def hold_lock(path: Path, holder: str) -> Iterator[int]:
 
     Raises LockedError at once when another process holds it: cron simply tries again next time.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:  # a read-only or full data folder
+        raise OutputError(
+            f"cannot open the lock file {path} ([schedule] lock_file): {os_reason(exc)}"
+        ) from exc
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

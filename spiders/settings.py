@@ -54,9 +54,12 @@ DOWNLOADER_MIDDLEWARES = {
 # ckmon's own crawl settings (defaults; ckmon.toml's [scrapy] table or -s override them)
 CKMON_ALLOWED_HOSTS: list[str] = []  # host:port pairs let past the address guard (test servers)
 CKMON_FULL_FETCH_DAYS = 7  # conditional GET, but a full fetch of each feed at least this often
-CKMON_SITEMAP_MAX_CHILDREN = 5  # newest child sitemaps followed from an index
-CKMON_LISTING_MAX_LINKS = 60  # article links taken from one listing page
-CKMON_FEED_MAX_ENTRIES = 500  # entries read from one feed, the newest first
+# Entries one discovery document sends on, the newest first (digest/fetch/bounds.py: the rule)
+CKMON_FEED_MAX_ENTRIES = 500  # items of one feed
+CKMON_SITEMAP_MAX_ENTRIES = 500  # URLs of one sitemap or news sitemap
+CKMON_SITEMAP_MAX_CHILDREN = 5  # child sitemaps followed from an index
+CKMON_LISTING_MAX_LINKS = 60  # article links of one listing page (in page order: no dates)
+CKMON_SEARCH_MAX_ENTRIES = 100  # results of one Google News or GDELT search
 CKMON_RECORD = ""  # FILE.warc.gz: record every response (`ckmon crawl --record`)
 CKMON_REPLAY = ""  # FILE.warc.gz: answer every request from it (`ckmon crawl --replay`)
 

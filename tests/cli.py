@@ -40,3 +40,38 @@ def ckmon(config: Path, *args: str, timeout: float = 120) -> subprocess.Complete
         text=True,
         timeout=timeout,
     )
+
+
+def ckmon_on_bad_disks(
+    config: Path,
+    *args: str,
+    readonly: tuple[Path, ...] = (),
+    full: tuple[Path, ...] = (),
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
+    """`ckmon` in a mount namespace of its own (util-linux `unshare`), where each `readonly` path
+    (a folder or a file) is mounted read-only and each `full` folder is a small tmpfs filled up:
+    a read-only or full disk, which permissions cannot fake when the tests run as root. The
+    mounts vanish with the process. Skips the test where user namespaces are not allowed."""
+    import shutil
+
+    import pytest
+
+    unshare = shutil.which("unshare")
+    if unshare is None or subprocess.run([unshare, "-rm", "true"], check=False).returncode:
+        pytest.skip("no unshare or no user namespaces: cannot mount a read-only or full disk")
+    steps = [f"mount --bind '{p}' '{p}' && mount -o remount,bind,ro '{p}'" for p in readonly]
+    steps += [
+        f"mount -t tmpfs -o size=64k tmpfs '{p}' && {{ head -c 1M /dev/zero > '{p}/.fill' 2>/dev/null; true; }}"
+        for p in full
+    ]
+    script = " && ".join([*steps, 'exec "$@"'])
+    env = child_env(CKMON_CONFIG=str(config))
+    return subprocess.run(
+        [unshare, "-rm", "sh", "-c", script, "sh", sys.executable, "-m", "digest", *args],
+        cwd=config.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

@@ -5,7 +5,7 @@ Placeholders in files: `{BASE}` (this server), `{GNEWS:/path}` (a Google News ar
 carries this server's /path, as old-style Google News RSS links carry the publisher's URL).
 Special paths: /bomb.html and /herald/bomb-sitemap.xml.gz (gzip bombs), /go/<path> (302 to http://localhost:<port>/<path>),
 /gdelt/api (429 with Retry-After: 1 on the first request), /asiadesk/edcf-loan.html (503 on the
-first request).
+first request). Paths given as `trickle` are a tarpit: their body is sent one byte at a time.
 
 Also the sample registry of those outlets (`registry`), a guarded workspace that crawls it
 (`workspace`) and the article pages such a crawl stores (`EXPECTED`); and an outlet no crawl can
@@ -18,6 +18,7 @@ import base64
 import gzip
 import hashlib
 import re
+import select
 import threading
 import time
 from collections.abc import Iterator
@@ -40,6 +41,17 @@ BOMB_SIZE = 32 * 1024 * 1024  # decompressed; a few tens of kB on the wire
 
 
 @dataclass
+class Dripped:
+    """One answer of a trickled path: when its body began, when each byte went out, and when the
+    client hung up (monotonic seconds; None if it never did while the server ran)."""
+
+    path: str
+    started: float
+    sent: list[float] = field(default_factory=list)
+    hung_up: float | None = None
+
+
+@dataclass
 class SiteLog:
     """What the crawler asked for: (path with query, status answered), when (monotonic seconds,
     answer sent), when each request arrived, with which User-Agent, and the most requests the
@@ -51,6 +63,7 @@ class SiteLog:
     agents: set[str] = field(default_factory=set)
     busy: int = 0
     most_busy: int = 0
+    drips: list[Dripped] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, path: str, status: int) -> None:
@@ -68,6 +81,9 @@ class SiteLog:
     def finished(self) -> None:
         with self.lock:
             self.busy -= 1
+
+    def dripped(self, path: str) -> list[Dripped]:
+        return [d for d in self.drips if d.path == path]
 
     def paths(self) -> list[str]:
         return [p for p, _ in self.hits]
@@ -90,7 +106,13 @@ def gnews_link(url: str) -> str:
 
 
 def _handler(
-    root: Path, log: SiteLog, state: dict[str, int], pause: float, down: set[str]
+    root: Path,
+    log: SiteLog,
+    state: dict[str, int],
+    pause: float,
+    down: set[str],
+    trickle: dict[str, float],
+    stopping: threading.Event,
 ) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -108,7 +130,32 @@ def _handler(
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            interval = trickle.get(urlsplit(self.path).path.lstrip("/"))
+            if interval is None:
+                self.wfile.write(body)
+            else:
+                self._drip(body, interval)
+
+        def _drip(self, body: bytes, interval: float) -> None:
+            """Send `body` one byte per `interval` until done or until the client hangs up."""
+            self.wfile.flush()
+            record = Dripped(urlsplit(self.path).path, time.monotonic())
+            with log.lock:
+                log.drips.append(record)
+            self.close_connection = True
+            for byte in body:
+                if stopping.is_set():  # the server is shutting down
+                    return
+                readable, _, _ = select.select([self.connection], [], [], interval)
+                try:
+                    if readable and not self.connection.recv(1):  # end of input: the client left
+                        record.hung_up = time.monotonic()
+                        return
+                    self.connection.sendall(bytes([byte]))
+                except OSError:
+                    record.hung_up = time.monotonic()
+                    return
+                record.sent.append(time.monotonic())
 
         def do_GET(self) -> None:
             log.started(self.headers.get("User-Agent", ""))
@@ -178,18 +225,27 @@ def _handler(
 
 @contextmanager
 def serve_sites(
-    root: Path = SITES, pause: float = 0.0, down: set[str] | None = None
+    root: Path = SITES,
+    pause: float = 0.0,
+    down: set[str] | None = None,
+    trickle: dict[str, float] | None = None,
 ) -> Iterator[tuple[str, SiteLog]]:
     """Serve `root` on 127.0.0.1 at a free port, each answer `pause` seconds late, paths in `down`
-    (the caller may change it while serving) answering 503; yields (base URL, request log)."""
+    (the caller may change it while serving) answering 503, and the body of each path in `trickle`
+    sent one byte per so many seconds (what was sent when: `SiteLog.drips`); yields (base URL,
+    request log)."""
     log = SiteLog()
-    handler = _handler(root, log, {}, pause, down if down is not None else set())
+    stopping = threading.Event()  # ends a dripping answer when the server stops
+    handler = _handler(
+        root, log, {}, pause, down if down is not None else set(), trickle or {}, stopping
+    )
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", log
     finally:
+        stopping.set()
         server.shutdown()
         server.server_close()
 

@@ -6,6 +6,8 @@ import datetime as dt
 import ipaddress
 import socket
 import ssl
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -124,3 +126,90 @@ def smtp_server(
         yield controller
     finally:
         controller.stop()
+
+
+@dataclass
+class Drip:
+    """One connection to a trickling server: when it was accepted, when each line was sent, and
+    when the client hung up (monotonic seconds; None while connected)."""
+
+    accepted: float
+    sent: list[float] = field(default_factory=list)
+    hung_up: float | None = None
+
+
+@dataclass
+class Tarpit:
+    port: int
+    connections: list[Drip] = field(default_factory=list)
+
+
+def _drip(conn: socket.socket, record: Drip, interval: float, stage: str, stop: Any) -> None:
+    """Send `220-`/`250-` continuation lines one per `interval`, never the last line, until the
+    client hangs up (seen as end of input) or the server stops."""
+    import select
+
+    prefix = b"220-"
+    if stage == "ehlo":  # greet at once, then drip the reply to EHLO
+        conn.sendall(b"220 tarpit ready\r\n")
+        prefix = b""
+    with conn:
+        while not stop.is_set():
+            readable, _, _ = select.select([conn], [], [], interval)
+            if readable:
+                try:
+                    data = conn.recv(4096)
+                except OSError:
+                    data = b""
+                if not data:
+                    record.hung_up = time.monotonic()
+                    return
+                if prefix == b"" and data.upper().startswith((b"EHLO", b"HELO")):
+                    prefix = b"250-"
+                continue
+            if not prefix:
+                continue
+            try:
+                conn.sendall(prefix + b"still thinking\r\n")
+            except OSError:
+                record.hung_up = time.monotonic()
+                return
+            record.sent.append(time.monotonic())
+
+
+@contextmanager
+def tarpit_smtp(interval: float, *, stage: str = "greeting") -> Iterator[Tarpit]:
+    """An SMTP tarpit on 127.0.0.1: with `stage` "greeting" it sends its greeting one `220-` line
+    per `interval` and never finishes it; with "ehlo" it greets and drips its reply to EHLO."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    tarpit = Tarpit(listener.getsockname()[1])
+    stop = threading.Event()
+    threads: list[threading.Thread] = []
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            record = Drip(time.monotonic())
+            tarpit.connections.append(record)
+            worker = threading.Thread(
+                target=_drip, args=(conn, record, interval, stage, stop), daemon=True
+            )
+            threads.append(worker)
+            worker.start()
+
+    acceptor = threading.Thread(target=accept, daemon=True)
+    acceptor.start()
+    try:
+        yield tarpit
+    finally:
+        stop.set()
+        try:
+            listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept() (close alone may not)
+        except OSError:
+            pass
+        listener.close()
+        for worker in [acceptor, *threads]:
+            worker.join(timeout=5)

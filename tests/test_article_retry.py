@@ -61,3 +61,30 @@ def test_an_article_that_failed_with_503_is_fetched_on_the_next_run(tmp_path: Pa
         assert third.returncode == 0, third.stderr
         assert ("/feed.xml", 304) in log.hits  # now the validator is kept
         assert not [path for path, _ in log.hits if path == "/water.html"]
+
+
+def test_an_article_that_drips_is_given_up_at_download_timeout(tmp_path: Path) -> None:
+    # Scrapy's DOWNLOAD_TIMEOUT is a deadline on the whole download (it cancels the request
+    # after that many seconds, body included), not a read timeout: a page sent one byte every
+    # 0.1 s is dropped at 2 s, while each read gets data well within any read timeout.
+    timeout, margin = 2.0, 3.0
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "feed.xml").write_text(FEED, encoding="utf-8")
+    (site / "water.html").write_text(PAGE, encoding="utf-8")
+    with serve_sites(site, trickle={"water.html": 0.1}) as (base, log):
+        config = write_workspace(
+            tmp_path,
+            f'[waterdesk]\ntitle = "Water Desk"\nlang = "en"\nhome = "{base}/"\n'
+            f'kind = "feed"\nfeeds = ["{base}/feed.xml"]\n',
+        )
+        config.write_text(
+            config.read_text() + f"RETRY_TIMES = 0\nDOWNLOAD_TIMEOUT = {timeout}\n",
+            encoding="utf-8",
+        )
+        result = ckmon(config, "crawl", "-v", "--since", "2026-11-01", timeout=60)
+    assert "article fetch failed" in result.stderr and "took longer than 2" in result.stderr
+    assert _stored(config) == []
+    [drip] = log.dripped("/water.html")
+    assert drip.hung_up is not None and len(drip.sent) >= 5  # still dripping when cut
+    assert drip.hung_up - drip.started <= timeout + margin

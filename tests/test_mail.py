@@ -115,3 +115,33 @@ def test_atom_feed_lists_the_editions(tmp_path: Path) -> None:
     assert titles == ["Week 2026-W48: 9 stories", "Week 2026-W47: 3 stories"]
     assert feed.entries[0].link == "https://d.test/archive/ckmon-2026-W48.html"
     assert (tmp_path / "archive" / "ckmon-2026-W48.html").is_file()
+
+
+def test_every_recipient_has_an_outbox_file_of_its_own(tmp_path: Path) -> None:
+    # Addresses that one character map once folded into one file name (`a_b@…`), so the last
+    # written overwrote the others and `a+b@` was sent the message addressed to `a_b@`; `a~b@`
+    # carries the mark the hashed names use. (Addresses that differ only in case are one
+    # recipient: ckmon.toml refuses them.)
+    recipients = (
+        "a_b@ckmon.test",
+        "a+b@ckmon.test",
+        "a/b@ckmon.test",
+        "a=b@ckmon.test",
+        "a~b@ckmon.test",
+        "a.b@ckmon.test",
+    )
+    config = make_config(tmp_path, to=recipients)
+    with store(config) as session:
+        published = publish_due(session, Publishing.from_config(config), NOW)
+        assert published is not None and published.complete
+        assert sorted(published.sent) == sorted(recipients)
+        rows = {r.recipient: Path(r.outbox_path) for r in session.scalars(select(Delivery))}
+    names = {path.name.lower() for path in rows.values()}
+    assert len(names) == len(recipients)  # distinct even where case is not told apart
+    assert sorted((tmp_path / "outbox").iterdir()) == sorted(rows.values())
+    for recipient, path in rows.items():
+        msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        assert msg["To"] == recipient
+    # A plain address keeps the name it always had.
+    assert rows["a_b@ckmon.test"].name == "ckmon-2026-W48-a_b@ckmon.test.eml"
+    assert rows["a.b@ckmon.test"].name == "ckmon-2026-W48-a.b@ckmon.test.eml"

@@ -17,7 +17,16 @@ from digest.deliver.mail import smtp_bytes
 from digest.deliver.publish import Publishing, publish_due
 from digest.store.engine import make_sessionmaker
 from digest.store.models import ArticleRow, Delivery, Edition
-from tests.smtpserver import PASSWORD, USER, Recorder, free_port, self_signed, smtp_server
+from tests.cli import ckmon
+from tests.smtpserver import (
+    PASSWORD,
+    USER,
+    Recorder,
+    free_port,
+    self_signed,
+    smtp_server,
+    tarpit_smtp,
+)
 from tests.weekdata import NOW, make_config, populate
 
 A, B = "anna@ckmon.test", "bora@ckmon.test"
@@ -206,3 +215,31 @@ def test_implicit_tls_and_a_refused_login(
         sent = publish_due(session, Publishing.from_config(config), NOW.replace(hour=5))
     assert sent is not None and sent.complete and len(recorder.received) == 2
     session.close()
+
+
+@pytest.mark.parametrize("stage", ["greeting", "ehlo"])
+def test_a_server_that_drips_its_replies_is_given_up_at_the_deadline(
+    tmp_path: Path, stage: str
+) -> None:
+    # A tarpit: one line every 0.2 s, never the last one. Each read gets its bytes well within
+    # the 2 s timeout, so only a deadline on the whole message ends the attempt.
+    timeout, margin = 2.0, 3.0
+    with tarpit_smtp(0.2, stage=stage) as tarpit:
+        config = make_config(
+            tmp_path,
+            f'transport = "smtp"\n\n[smtp]\nhost = "127.0.0.1"\nport = {tarpit.port}\n'
+            f'security = "none"\ntimeout = {timeout}\nretries = 1\nbackoff = 0.01\n',
+            to=(A,),
+        )
+        result = ckmon(config.source_path, "digest", "--send", timeout=60)
+    assert result.returncode == 5, result.stderr  # pending: retried on the next run
+    assert "Traceback" not in result.stdout + result.stderr
+    why = [line for line in result.stderr.splitlines() if f"to {A}: PENDING" in line]
+    assert len(why) == 1, result.stderr
+    assert f"did not finish within {timeout:g} s" in why[0] and "[smtp] timeout" in why[0]
+    assert len(tarpit.connections) == 2  # the attempt and its one retry
+    for drip in tarpit.connections:
+        assert drip.hung_up is not None
+        assert len(drip.sent) >= 3  # still dripping when the client gave up
+        # The deadline runs from just before connecting, a little before the server's accept.
+        assert timeout - 0.5 <= drip.hung_up - drip.accepted <= timeout + margin

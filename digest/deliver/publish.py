@@ -7,7 +7,11 @@ sent again. The outbox transport delivers by writing; the SMTP transport sends t
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -34,7 +38,7 @@ from digest.deliver.health import HealthLimits
 from digest.deliver.mail import address_of, compose, write_atomic, write_outbox
 from digest.deliver.render import Rendered, render, render_mail
 from digest.deliver.smtp import SmtpTransport
-from digest.errors import DeliveryError
+from digest.errors import DeliveryError, OutputError, os_reason
 from digest.store.models import Delivery, Edition
 
 __all__ = [
@@ -102,9 +106,34 @@ def _recipients(config: Publishing) -> tuple[str, ...]:
     return config.mail.to or (OUTBOX_RECIPIENT,)
 
 
+# Addresses written as they are in outbox file names: lower-case ASCII, so that two names differ
+# on every file system, case-insensitive ones included.
+_PLAIN_ADDRESS = re.compile(r"[a-z0-9@._-]{1,100}")
+
+
 def _file_name(key: str, recipient: str) -> str:
-    safe = "".join(c if c.isalnum() or c in "@.-" else "_" for c in recipient)
-    return f"ckmon-{key}" if recipient == OUTBOX_RECIPIENT else f"ckmon-{key}-{safe}"
+    """The recipient's outbox name: one file per address, never shared (`a+b@` and `a_b@` once
+    both became `a_b@`, and one overwrote the other's message). A plain address is the name as it
+    is; any other gets a readable form plus a hash of the exact address after `~`, a character no
+    plain name has."""
+    if recipient == OUTBOX_RECIPIENT:
+        return f"ckmon-{key}"
+    if _PLAIN_ADDRESS.fullmatch(recipient):
+        return f"ckmon-{key}-{recipient}"
+    readable = re.sub(r"[^a-z0-9@._-]", "_", recipient.lower())[:100]
+    digest = hashlib.sha256(recipient.encode("utf-8")).hexdigest()[:16]
+    return f"ckmon-{key}-{readable}~{digest}"
+
+
+@contextmanager
+def _writing(folder: Path, setting: str, pending: str = "") -> Iterator[None]:
+    """A failed write (a read-only or full disk) as one line naming the folder and its setting;
+    an edition being delivered stays pending, so the next run writes and sends it."""
+    try:
+        yield
+    except OSError as exc:
+        later = f"; edition {pending} stays pending for the next run" if pending else ""
+        raise OutputError(f"cannot write to {folder} ({setting}): {os_reason(exc)}{later}") from exc
 
 
 def _render_mail(config: Publishing, view: EditionView, generated: datetime) -> Rendered:
@@ -160,7 +189,8 @@ def _write(session: Session, config: Publishing, edition: Edition, view: Edition
             paths.append(existing)  # what is in the outbox is what goes out, retries included
             continue
         msg = _compose(config, view, mail, recipient, generated)
-        path = write_outbox(msg, config.digest.outbox, _file_name(edition.key, recipient))
+        with _writing(config.digest.outbox, "[digest] outbox", edition.key):
+            path = write_outbox(msg, config.digest.outbox, _file_name(edition.key, recipient))
         delivery.outbox_path, delivery.message_id = str(path), str(msg["Message-ID"])
         paths.append(path)
     session.commit()  # outbox paths recorded before anything is sent
@@ -173,8 +203,11 @@ def _write(session: Session, config: Publishing, edition: Edition, view: Edition
         reply_to=config.mail.reply_to,
         topic_labels=topic_labels(config.topics_file),
     )
-    page = write_page(page_html, config.digest.archive, edition.key)
-    write_feed(session, config.digest.archive, config.digest.archive_url, config.digest.timezone)
+    with _writing(config.digest.archive, "[digest] archive", edition.key):
+        page = write_page(page_html, config.digest.archive, edition.key)
+        write_feed(
+            session, config.digest.archive, config.digest.archive_url, config.digest.timezone
+        )
     return Published(edition.key, view.story_count, paths, page, shortened=mail.shortened)
 
 
@@ -288,11 +321,12 @@ def write_preview(
     msg = _compose(config, view, mail, recipient, now)
     folder = config.digest.preview
     name = f"ckmon-{view.key}"
-    return Preview(
-        view.key,
-        view.story_count,
-        write_atomic(mail.html.encode("utf-8"), folder / f"{name}.html"),
-        write_atomic(mail.text.encode("utf-8"), folder / f"{name}.txt"),
-        write_outbox(msg, folder, name),
-        mail.shortened,
-    )
+    with _writing(folder, "[digest] preview"):
+        return Preview(
+            view.key,
+            view.story_count,
+            write_atomic(mail.html.encode("utf-8"), folder / f"{name}.html"),
+            write_atomic(mail.text.encode("utf-8"), folder / f"{name}.txt"),
+            write_outbox(msg, folder, name),
+            mail.shortened,
+        )

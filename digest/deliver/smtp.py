@@ -2,13 +2,16 @@
 
 4xx replies and dropped connections are retried with exponential backoff (tenacity); a 5xx reply to
 a recipient or to the message is permanent for that recipient; a server that cannot be reached or
-refuses the login raises `DeliveryError`, and every recipient not yet done stays pending.
+refuses the login raises `DeliveryError`, and every recipient not yet done stays pending. Each
+attempt at one message (connecting, greeting, TLS, login, sending) has `[smtp] timeout` seconds in
+all, however slowly the server drips its replies.
 """
 
 from __future__ import annotations
 
 import logging
 import smtplib
+import socket
 import ssl
 import time
 from collections.abc import Callable
@@ -18,6 +21,7 @@ from types import TracebackType
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from digest.config import SmtpConfig
+from digest.deadline import Deadline, connect
 from digest.deliver.mail import smtp_bytes
 from digest.errors import DeliveryError
 
@@ -66,6 +70,17 @@ def _classify(code: int | None, reply: bytes | str) -> Exception:
     return _Temporary(code, detail, connection=code == 421)
 
 
+class _Smtp(smtplib.SMTP):
+    """smtplib's client with its connection watched by the current `Deadline`."""
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        return connect((host, port), timeout, self.source_address)
+
+
+class _SmtpSsl(smtplib.SMTP_SSL, _Smtp):
+    """Implicit TLS: `SMTP_SSL` wraps the connection `_Smtp` opened (its `super()` lands there)."""
+
+
 class SmtpTransport:
     """One connection reused for every recipient of a run; opened on first use."""
 
@@ -88,7 +103,10 @@ class SmtpTransport:
     def close(self) -> None:
         if self._conn is not None:
             try:
-                self._conn.quit()
+                with Deadline(self.config.timeout) as deadline:  # a tarpit may drip its goodbye
+                    if self._conn.sock is not None:
+                        deadline.watch(self._conn.sock)
+                    self._conn.quit()
             except (smtplib.SMTPException, OSError):
                 self._conn.close()
             self._conn = None
@@ -106,9 +124,9 @@ class SmtpTransport:
         context = ssl.create_default_context(cafile=cfg.cafile or None)
         conn: smtplib.SMTP
         if cfg.security == "ssl":
-            conn = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout, context=context)
+            conn = _SmtpSsl(cfg.host, cfg.port, timeout=cfg.timeout, context=context)
         else:
-            conn = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
+            conn = _Smtp(cfg.host, cfg.port, timeout=cfg.timeout)
         try:
             conn.ehlo()
             if cfg.security == "starttls":
@@ -122,6 +140,27 @@ class SmtpTransport:
         return conn
 
     def _attempt(self, raw: bytes, sender: str, recipient: str) -> None:
+        """One try at one message, within `[smtp] timeout` seconds from connecting to the reply to
+        the message's data: a server that trickles its replies is a lost connection, retried."""
+        with Deadline(self.config.timeout) as deadline:
+            if self._conn is not None and self._conn.sock is not None:
+                deadline.watch(self._conn.sock)
+            try:
+                self._exchange(raw, sender, recipient)
+            except Exception as exc:
+                if not deadline.fired:
+                    raise
+                self._drop()
+                raise _Temporary(
+                    None,
+                    f"{self._where()} did not finish within {self.config.timeout:g} s "
+                    "([smtp] timeout: the limit for one message, all steps)",
+                    connection=True,
+                ) from exc
+        if deadline.fired:  # done in time, but the connection was shut down just after
+            self._drop()
+
+    def _exchange(self, raw: bytes, sender: str, recipient: str) -> None:
         try:
             if self._conn is None:
                 self._conn = self._connect()

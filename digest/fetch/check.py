@@ -2,10 +2,13 @@
 
 Feed and sitemap addresses in the registry could not all be verified when written; this is how a
 user finds out. One request at a time, the crawler's User-Agent, robots.txt and address guard.
+Each fetch has a total deadline (redirects and body included) and so has the whole check, so a
+server that drips its answer a byte at a time costs a known time, not for ever.
 """
 
 from __future__ import annotations
 
+import http.client
 import re
 import time
 import urllib.error
@@ -19,6 +22,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 from bs4 import BeautifulSoup
 
+from digest.deadline import Deadline, DeadlineExceeded, connect
 from digest.fetch.aggregator_feeds import parse_gdelt
 from digest.fetch.netguard import UnsafeURLError, check_url
 from digest.fetch.sitemap_xml import parse_sitemap
@@ -49,8 +53,33 @@ class _GuardedRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
+class _Http(http.client.HTTPConnection):
+    """http.client's connection, watched by the current `Deadline`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = connect  # http.client's hook for opening the socket
+
+
+class _Https(http.client.HTTPSConnection):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = connect
+
+
+class _HttpHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_Http, req)
+
+
+class _HttpsHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_Https, req, context=self._context)
+
+
 class Fetcher:
-    """Plain sequential GETs with the crawler's safety rules."""
+    """Plain sequential GETs with the crawler's safety rules, each within `timeout` seconds in
+    all, and all of them within `total` seconds from the first."""
 
     def __init__(
         self,
@@ -59,28 +88,59 @@ class Fetcher:
         allow_private: bool = False,
         allowed_hosts: tuple[str, ...] = (),
         timeout: float = 30.0,
+        total: float | None = None,
     ) -> None:
         self.user_agent = user_agent
         self.timeout = timeout
+        self.total = total
+        self._end: float | None = None
         self.guard = lambda url: check_url(
             url, allow_private=allow_private, allowed_hosts=allowed_hosts
         )
         self.opener = urllib.request.build_opener(
-            urllib.request.ProxyHandler({}), _GuardedRedirects(self.guard)
+            urllib.request.ProxyHandler({}),
+            _HttpHandler(),
+            _HttpsHandler(),
+            _GuardedRedirects(self.guard),
         )
         self.robots: dict[str, urllib.robotparser.RobotFileParser] = {}
 
+    def time_left(self) -> float:
+        """Seconds left of the `total` budget (which starts with the first call)."""
+        if self.total is None:
+            return float("inf")
+        if self._end is None:
+            self._end = time.monotonic() + self.total
+        return max(0.0, self._end - time.monotonic())
+
     def get(self, url: str) -> tuple[int, str, bytes]:
-        """(status, content type, body up to MAX_BYTES); raises on network errors and refusals."""
+        """(status, content type, body up to MAX_BYTES); raises on network errors and refusals,
+        and `DeadlineExceeded` when the answer is not complete in time."""
         self.guard(url)
+        left = self.time_left()
+        if left <= 0:
+            raise DeadlineExceeded(f"not fetched: the check's {self.total:g} s ran out")
+        seconds = min(self.timeout, left)
         request = urllib.request.Request(
             url, headers={"User-Agent": self.user_agent, "Accept-Encoding": "identity"}
         )
-        try:
-            with self.opener.open(request, timeout=self.timeout) as answer:
-                return answer.status, answer.headers.get("Content-Type", ""), answer.read(MAX_BYTES)
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.headers.get("Content-Type", ""), b""
+        with Deadline(seconds) as deadline:
+            try:
+                with self.opener.open(request, timeout=seconds) as answer:
+                    got = (
+                        answer.status,
+                        answer.headers.get("Content-Type", ""),
+                        answer.read(MAX_BYTES),
+                    )
+            except urllib.error.HTTPError as exc:
+                got = exc.code, exc.headers.get("Content-Type", ""), b""
+            except (OSError, http.client.HTTPException) as exc:
+                if deadline.fired:
+                    raise DeadlineExceeded(_late(seconds, self.timeout)) from exc
+                raise
+        if deadline.fired:  # the body may have been cut short when the sockets were shut
+            raise DeadlineExceeded(_late(seconds, self.timeout))
+        return got
 
     def allowed(self, url: str) -> bool:
         parts = urlsplit(url)
@@ -97,6 +157,11 @@ class Fetcher:
                 parser.parse(body.decode("utf-8", errors="replace").splitlines())
             self.robots[root] = parser
         return self.robots[root].can_fetch(self.user_agent, url)
+
+
+def _late(seconds: float, timeout: float) -> str:
+    limit = "--timeout" if seconds >= timeout else "the time left of --max-time"
+    return f"no complete answer within {seconds:.3g} s ({limit})"
 
 
 def _targets(source: Source) -> Iterator[tuple[str, str, str]]:
@@ -158,6 +223,10 @@ def check_sources(
                 if wait > 0:
                     sleep(wait)
             last[host] = clock()
+            if fetcher.time_left() <= 0:
+                done = f"not checked: the check's {fetcher.total:g} s (--max-time) ran out"
+                yield UrlCheck(source.name, url, method, False, done)
+                continue
             try:
                 if not fetcher.allowed(url):
                     yield UrlCheck(source.name, url, method, False, "disallowed by robots.txt")
@@ -166,7 +235,10 @@ def check_sources(
             except UnsafeURLError as exc:
                 yield UrlCheck(source.name, url, method, False, f"refused: {exc}")
                 continue
-            except (OSError, ValueError) as exc:
+            except DeadlineExceeded as exc:
+                yield UrlCheck(source.name, url, method, False, f"too slow: {exc}")
+                continue
+            except (OSError, ValueError, http.client.HTTPException) as exc:
                 reason = getattr(exc, "reason", exc)
                 yield UrlCheck(source.name, url, method, False, f"unreachable: {reason}")
                 continue

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from digest.config import Config
 from digest.config.scrapy_settings import SETTINGS_MODULE
+from digest.errors import OutputError, os_reason
 from digest.fetch.sources import check_names, load_sources
 from digest.store.engine import make_sessionmaker, utcnow
 from digest.store.models import CrawlRun, Outlet
@@ -90,7 +91,14 @@ def run_crawl(
         load(replay)  # a missing or broken archive is a clear error before any crawl starts
         overrides["CKMON_REPLAY"] = str(replay.resolve())
     if record is not None:
-        record.parent.mkdir(parents=True, exist_ok=True)
+        try:  # a folder that cannot take the archive fails here, not once per response
+            record.parent.mkdir(parents=True, exist_ok=True)
+            with record.open("ab"):
+                pass
+        except OSError as exc:
+            raise OutputError(
+                f"cannot write the WARC archive {record} (--record): {os_reason(exc)}"
+            ) from exc
         overrides["CKMON_RECORD"] = str(record.resolve())
     if config.source_path:
         overrides["CKMON_CONFIG"] = str(config.source_path)

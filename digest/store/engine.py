@@ -20,7 +20,7 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from digest.errors import ConfigError, StoreError
+from digest.errors import ConfigError, StoreError, os_reason
 from digest.store.models import ArticleRow, Outlet
 
 
@@ -88,7 +88,13 @@ def create_store_engine(url: str) -> Engine:
             f"database {shown!r}: ckmon runs on SQLite or PostgreSQL, not {backend!r}"
         )
     if (path := _sqlite_file(parsed)) is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a read-only disk, a file where the folder should be
+            raise StoreError(
+                f"cannot open the store {shown}: cannot create its folder {path.parent}: "
+                f"{os_reason(exc)} (check [store] url or $CKMON_DATABASE_URL)"
+            ) from exc
     engine = create_engine(url, pool_pre_ping=backend == "postgresql")
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -105,6 +111,16 @@ def create_store_engine(url: str) -> Engine:
         engine.dispose()
         raise
     return engine
+
+
+def store_failure(exc: OperationalError) -> str:
+    """One line for a store that failed under way (a read-only file, a full disk, a server gone):
+    the driver's reason without the statement or its parameters."""
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+    return (
+        f"the store failed: {reason} (a read-only or full disk, or the database server gone; "
+        "nothing after this was done)"
+    )
 
 
 def _sqlite_file(parsed: URL) -> Path | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from scrapy import Request
@@ -10,6 +11,7 @@ from scrapy.http import Response
 
 from digest.fetch.aggregator_feeds import (
     GDELT_LANGUAGE_CODES,
+    GdeltArticle,
     gnews_publisher_url,
     is_aggregator_page,
     parse_gdelt,
@@ -29,7 +31,7 @@ class GoogleNewsSpider(OutletSpider):
         entries = parse_feed_body(self, response)
         if entries:
             self.count("feeds_ok")
-        for entry in entries:
+        for entry in self.capped("search", entries, response.url, entry_time):
             link = (entry.get("link") or "").strip()
             when = entry_time(entry)
             if not link or self.too_old(when):
@@ -53,6 +55,10 @@ class GoogleNewsSpider(OutletSpider):
         yield from super().parse_article(response, listed)
 
 
+def _seen(article: GdeltArticle) -> datetime | None:
+    return article.seen
+
+
 class GdeltSpider(OutletSpider):
     def discovery_requests(self) -> Iterator[Request]:
         for url in self.source.discovery_urls:
@@ -68,7 +74,7 @@ class GdeltSpider(OutletSpider):
             self.logger.warning("GDELT answer unusable: %s: %s", response.url, exc)
             return
         self.count("feeds_ok")
-        for article in articles:
+        for article in self.capped("search", articles, response.url, _seen):
             if self.too_old(article.seen):
                 continue
             # A language GDELT names that is not the outlet's (or not one ckmon reads) is skipped.

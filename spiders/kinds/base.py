@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
@@ -14,8 +14,11 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from digest.analysis.extract import extract_article
+from digest.fetch.bounds import CAPS, newest
 from digest.fetch.pagetext import looks_binary, page_text
 from digest.fetch.sources import Source
+
+T = TypeVar("T")
 
 
 def parse_since(value: str | None) -> datetime | None:
@@ -90,6 +93,33 @@ class OutletSpider(Spider):
             cb_kwargs={"listed": listed},
             meta={"ckmon_article": True},
         )
+
+    def capped(
+        self,
+        kind: str,
+        items: Sequence[T],
+        url: str,
+        when: Callable[[T], datetime | None] = lambda _: None,
+    ) -> list[T]:
+        """The entries of one discovery document that may go on, by the cap of its `kind`
+        (`digest.fetch.bounds`); those left out are counted and logged."""
+        cap = CAPS[kind]
+        limit = self.crawler.settings.getint(cap.setting, cap.default)
+        kept, over = newest(items, limit, when)
+        if over:
+            self.count("entries_over_limit", over)
+            self.count(f"entries_over_limit/{kind}", over)
+            order = "newest" if any(when(item) for item in items) else "first"
+            self.logger.warning(
+                "%s has %d entries, over %s: the %s %d are read: %s",
+                kind.replace("_", " "),
+                len(items),
+                cap.setting,
+                order,
+                limit,
+                url,
+            )
+        return kept
 
     def unchanged(self, response: Response) -> bool:
         """True (and counted) when a discovery URL answered 304 Not Modified."""

@@ -54,22 +54,6 @@ def parse_feed_body(spider: OutletSpider, response: Response) -> list[Any]:
 
 
 class FeedMixin(OutletSpider):
-    def newest(self, entries: list[Any], url: str) -> list[Any]:
-        """At most `CKMON_FEED_MAX_ENTRIES` entries, the newest first: a huge feed stays bounded."""
-        limit = self.crawler.settings.getint("CKMON_FEED_MAX_ENTRIES", 500)
-        if len(entries) <= limit:
-            return entries
-        oldest = datetime.min.replace(tzinfo=UTC)
-        entries = sorted(entries, key=lambda e: entry_time(e) or oldest, reverse=True)
-        self.count("entries_over_limit", len(entries) - limit)
-        self.logger.warning(
-            "feed has %d entries, over CKMON_FEED_MAX_ENTRIES: the newest %d are read: %s",
-            len(entries),
-            limit,
-            url,
-        )
-        return entries[:limit]
-
     def feed_requests(self) -> Iterator[Request]:
         for url in self.source.feeds:
             yield self.discovery_request(url, self.parse_feed)
@@ -81,7 +65,7 @@ class FeedMixin(OutletSpider):
         crashpoint("feed-read")  # tests: killed after the feed answered, before its articles
         if entries:
             self.count("feeds_ok")
-        entries = self.newest(entries, response.url)
+        entries = self.capped("feed", entries, response.url, entry_time)
         links: set[str] = set()
         for entry in entries:
             link = (entry.get("link") or "").strip()

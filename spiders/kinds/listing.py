@@ -32,7 +32,6 @@ class ListingMixin(OutletSpider):
             self.logger.warning("no article links on listing page: %s", response.url)
             return
         self.count("listings_ok")
-        limit = self.crawler.settings.getint("CKMON_LISTING_MAX_LINKS", 60)
-        for link in links[:limit]:
+        for link in self.capped("listing", links, response.url):
             # A listing gives no dates: the page's own date decides, and stored URLs are skipped.
             yield from self.follow_article(response, link.url, {"title": link.text.strip()})

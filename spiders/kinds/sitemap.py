@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 
 from scrapy import Request
 from scrapy.http import Response
 from scrapy.utils.gz import gunzip
 
-from digest.fetch.sitemap_xml import language_matches, parse_sitemap
+from digest.fetch.sitemap_xml import SitemapEntry, language_matches, parse_sitemap
 from spiders.kinds.base import OutletSpider
 
 MAX_DEPTH = 2  # an index of indexes of urlsets, no deeper
+
+
+def _lastmod(entry: SitemapEntry) -> datetime | None:
+    return entry.lastmod
+
+
+def _when(entry: SitemapEntry) -> datetime | None:
+    return entry.when
 
 
 class SitemapMixin(OutletSpider):
@@ -48,16 +56,14 @@ class SitemapMixin(OutletSpider):
         depth = response.meta.get("sitemap_depth", 0)
         children = [e for e in entries if e.is_index]
         if children and depth < MAX_DEPTH:
-            limit = self.crawler.settings.getint("CKMON_SITEMAP_MAX_CHILDREN", 5)
-            oldest = datetime.min.replace(tzinfo=UTC)
             recent = [e for e in children if not self.too_old(e.lastmod)]
-            recent.sort(key=lambda e: e.lastmod or oldest, reverse=True)
-            for child in recent[:limit]:
+            for child in self.capped("sitemap_index", recent, response.url, _lastmod):
                 yield self.discovery_request(
                     response.urljoin(child.loc), self.parse_sitemap, sitemap_depth=depth + 1
                 )
-        for entry in entries:
-            if entry.is_index or self.too_old(entry.when):
+        urls = [e for e in entries if not e.is_index]
+        for entry in self.capped("sitemap", urls, response.url, _when):
+            if self.too_old(entry.when):
                 continue
             if not language_matches(entry.language, self.source.lang):
                 self.count("entry_other_language")

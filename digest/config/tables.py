@@ -310,9 +310,7 @@ class SmtpConfig(Table):
     )
     username: Text = Field("", description='a string ("" to send without logging in)')
     password: str = Field("", repr=False, exclude=True, description="only $CKMON_SMTP_PASSWORD")
-    timeout: float = Field(
-        30.0, gt=0, le=3600, description="seconds for one message in all, more than 0, at most 3600"
-    )
+    timeout: float = Field(30.0, gt=0, le=3600, description="seconds, more than 0 and at most 3600")
     cafile: FileToRead = Field(
         "", description='"" for the system CAs, or the path of a CA bundle (PEM)'
     )

@@ -1,5 +1,6 @@
 """The digest fits a phone (375 px) and a mail pane (800 px) without sideways scrolling, drawn by a
-real browser: the archive page and the mail's HTML part, on a heavy week and on a first offline run.
+real browser: the archive page, the mail's HTML part and the archive's index, on a heavy week and on
+a first offline run.
 """
 
 from __future__ import annotations
@@ -140,6 +141,7 @@ def _documents(published: Published) -> dict[str, str]:
     return {
         "page": published.page.read_text(encoding="utf-8"),
         "mail": message.get_body(("html",)).get_content(),
+        "index": (published.page.parent / "index.html").read_text(encoding="utf-8"),
     }
 
 
@@ -166,7 +168,7 @@ def test_a_heavy_week_fits_a_phone_and_a_mail_pane(tmp_path: Path) -> None:
     _, published = _published(tmp_path, _heavy_week)
     documents = _documents(published)
     assert published.stories > 100 and published.shortened  # the page holds all, the mail fewer
-    for part in documents.values():
+    for part in (documents["page"], documents["mail"]):
         assert KHMER[:40] in part and KOREAN[:20] in part and "NoisyWebPortal" in part
         assert "KoreaCambodiaBusinessAndInvestmentDailyNewsNetworkOnlineEdition" in part
     _assert_fits(layouts(tmp_path, documents, WIDTHS))
@@ -176,6 +178,6 @@ def test_the_first_offline_edition_fits_a_phone_and_a_mail_pane(tmp_path: Path) 
     _, published = _published(tmp_path, _offline_first_week)
     documents = _documents(published)
     assert published.stories == 0
-    for part in documents.values():
+    for part in (documents["page"], documents["mail"]):
         assert part.count("name did not resolve") >= 28
     _assert_fits(layouts(tmp_path, documents, WIDTHS))

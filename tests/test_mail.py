@@ -115,3 +115,30 @@ def test_atom_feed_lists_the_editions(tmp_path: Path) -> None:
     assert titles == ["Week 2026-W48: 9 stories", "Week 2026-W47: 3 stories"]
     assert feed.entries[0].link == "https://d.test/archive/ckmon-2026-W48.html"
     assert (tmp_path / "archive" / "ckmon-2026-W48.html").is_file()
+
+
+def test_the_archive_is_readable_by_all_and_has_an_index(tmp_path: Path) -> None:
+    """The README says to publish the archive folder: a web server's user must read its files;
+    the outbox, holding the readers' addresses, stays the owner's."""
+    from lxml import html as lxml_html
+
+    config = make_config(tmp_path, '\n[digest]\narchive_url = "https://d.test/archive"\n')
+    with store(config) as session:
+        published = publish_due(session, config, NOW)
+    assert published is not None
+    archive = tmp_path / "archive"
+    written = sorted(p.name for p in archive.iterdir())
+    assert written == ["ckmon-2026-W48.html", "editions.atom", "index.html"]
+    for path in archive.iterdir():
+        assert path.stat().st_mode & 0o777 == 0o644, path
+    assert published.paths[0].stat().st_mode & 0o777 == 0o600
+    index = lxml_html.fromstring((archive / "index.html").read_bytes())
+    links = [(a.get("href"), a.text_content()) for a in index.iter("a")]
+    # The previous week's page was written by another run: both are listed, newest first.
+    assert ("ckmon-2026-W48.html", "Week 2026-W48") in links
+    assert links.index(("ckmon-2026-W48.html", "Week 2026-W48")) < links.index(
+        ("ckmon-2026-W47.html", "Week 2026-W47")
+    )
+    assert "9 stories" in index.text_content() and "16 Nov 2026 to 23 Nov 2026" in (
+        index.text_content()
+    )

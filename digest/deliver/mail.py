@@ -106,11 +106,13 @@ def smtp_bytes(raw: bytes) -> bytes:
     return raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
 
-def write_atomic(data: bytes, target: Path) -> Path:
-    """Replace `target` with `data` in one step (temp file, fsync, rename)."""
+def write_atomic(data: bytes, target: Path, mode: int = 0o600) -> Path:
+    """Replace `target` with `data` in one step (temp file, fsync, rename); the file gets `mode`
+    (default: its owner's only, as a temp file is)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from digest.analysis.topics import topic_labels
 from digest.config import Config
 from digest.crashpoints import crashpoint
-from digest.deliver.archive import page_url, write_feed, write_page
+from digest.deliver.archive import page_url, write_feed, write_index, write_page
 from digest.deliver.edition import (
     EditionView,
     adhoc,
@@ -89,6 +89,8 @@ def _render_mail(config: Config, view: EditionView, generated: datetime) -> Rend
         page_url=page_url(config.archive_url, view.key) if not view.adhoc else "",
         unsubscribe=config.list_unsubscribe,
         reply_to=config.reply_to,
+        sender=config.mail_from,
+        archive_url=config.archive_url,
         topic_labels=topic_labels(config.topics_file),
     )
 
@@ -145,10 +147,13 @@ def _write(session: Session, config: Config, edition: Edition, view: EditionView
         page_url=page_url(config.archive_url, edition.key),
         unsubscribe=config.list_unsubscribe,
         reply_to=config.reply_to,
+        sender=config.mail_from,
+        archive_url=config.archive_url,
         topic_labels=topic_labels(config.topics_file),
     )
     page = write_page(page_html, config.archive, edition.key)
     write_feed(session, config.archive, config.archive_url, config.timezone)
+    write_index(session, config.archive, config.timezone)
     return Published(edition.key, view.story_count, paths, page, shortened=mail.shortened)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import update
 
 from digest.analysis.textnorm import clip
 from digest.deliver.edition import EditionView, Item, Story
@@ -20,12 +21,14 @@ from digest.deliver.mail import compose, header_safe
 from digest.deliver.publish import write_edition
 from digest.deliver.render import render, render_mail
 from digest.store.engine import make_sessionmaker
+from digest.store.models import Setting
 from tests.browser import headless_chromium
 from tests.weekdata import ARTICLES, NOW, make_config, populate
 
 TZ = ZoneInfo("Asia/Phnom_Penh")
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE_GOLDEN = os.environ.get("CKMON_UPDATE_GOLDEN") == "1"  # the only way to rewrite them
+GOLDEN_INSTANCE = "0123456789abcdef0123456789abcdef"  # the store's random id, fixed for the files
 GOLDEN_CONFIG = """reply_to = "Desk editor <editor@ckmon.test>"
 list_unsubscribe = "mailto:unsubscribe@ckmon.test?subject=unsubscribe"
 
@@ -179,6 +182,7 @@ def _golden_parts(tmp_path: Path) -> dict[str, str]:
     config = make_config(tmp_path, GOLDEN_CONFIG)
     with make_sessionmaker(config.database_url)() as session:
         populate(session)
+        session.execute(update(Setting).values(value=GOLDEN_INSTANCE))
         _, published = write_edition(session, config, NOW)
     raw = published.paths[0].read_bytes()
     msg = email.message_from_bytes(raw, policy=policy.default)

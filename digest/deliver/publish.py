@@ -8,6 +8,7 @@ sent again. The outbox transport delivers by writing; the SMTP transport sends t
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -31,10 +32,17 @@ from digest.deliver.edition import (
     view_of,
 )
 from digest.deliver.health import HealthLimits
-from digest.deliver.mail import address_of, compose, write_atomic, write_outbox
+from digest.deliver.mail import (
+    address_of,
+    compose,
+    default_list_id,
+    write_atomic,
+    write_outbox,
+)
 from digest.deliver.render import Rendered, render, render_mail
 from digest.deliver.smtp import SmtpTransport
 from digest.errors import DeliveryError
+from digest.store.instance import instance_id
 from digest.store.models import Delivery, Edition
 
 __all__ = ["Preview", "Published", "publish_due", "write_edition", "write_page", "write_preview"]
@@ -81,10 +89,13 @@ def _file_name(key: str, recipient: str) -> str:
     return f"ckmon-{key}" if recipient == OUTBOX_RECIPIENT else f"ckmon-{key}-{safe}"
 
 
-def _render_mail(config: Config, view: EditionView, generated: datetime) -> Rendered:
+def _render_mail(
+    config: Config, view: EditionView, generated: datetime, notice: str = ""
+) -> Rendered:
     return render_mail(
         view,
         generated=generated,
+        notice=notice,
         budget=config.max_html_bytes,
         page_url=page_url(config.archive_url, view.key) if not view.adhoc else "",
         unsubscribe=config.list_unsubscribe,
@@ -96,7 +107,13 @@ def _render_mail(config: Config, view: EditionView, generated: datetime) -> Rend
 
 
 def _compose(
-    config: Config, view: EditionView, mail: Rendered, recipient: str, date: datetime
+    config: Config,
+    view: EditionView,
+    mail: Rendered,
+    recipient: str,
+    date: datetime,
+    instance: str,
+    id_variant: str = "",
 ) -> EmailMessage:
     return compose(
         edition_key=view.key,
@@ -110,6 +127,9 @@ def _compose(
         list_unsubscribe=config.list_unsubscribe,
         headline=view.top[0].lead.title if view.top else "",
         subject_tag=config.subject_tag,
+        instance=instance,
+        list_id=default_list_id(config.mail_from, instance),
+        id_variant=id_variant,
     )
 
 
@@ -123,10 +143,13 @@ def _delivery(session: Session, edition: Edition, recipient: str) -> Delivery:
     return delivery
 
 
-def _write(session: Session, config: Config, edition: Edition, view: EditionView) -> Published:
-    """Outbox copies for every recipient not yet done, then the archive page and feed."""
+def _write(
+    session: Session, config: Config, edition: Edition, view: EditionView, notice: str = ""
+) -> Published:
+    """Outbox copies for every recipient not yet done, then the archive page, index and feed."""
     generated = edition.built_at  # not the clock: the same edition renders to the same bytes
-    mail = _render_mail(config, view, generated)
+    mail = _render_mail(config, view, generated, notice)
+    instance = instance_id(session)
     crashpoint("rendered")
     paths = []
     for recipient in _recipients(config):
@@ -135,7 +158,7 @@ def _write(session: Session, config: Config, edition: Edition, view: EditionView
         if existing is not None and existing.is_file():
             paths.append(existing)  # what is in the outbox is what goes out, retries included
             continue
-        msg = _compose(config, view, mail, recipient, generated)
+        msg = _compose(config, view, mail, recipient, generated, instance)
         path = write_outbox(msg, config.outbox, _file_name(edition.key, recipient))
         delivery.outbox_path, delivery.message_id = str(path), str(msg["Message-ID"])
         paths.append(path)
@@ -144,6 +167,7 @@ def _write(session: Session, config: Config, edition: Edition, view: EditionView
     page_html, _ = render(
         view,
         generated=generated,
+        notice=notice,
         page_url=page_url(config.archive_url, edition.key),
         unsubscribe=config.list_unsubscribe,
         reply_to=config.reply_to,
@@ -157,13 +181,25 @@ def _write(session: Session, config: Config, edition: Edition, view: EditionView
     return Published(edition.key, view.story_count, paths, page, shortened=mail.shortened)
 
 
-def write_edition(session: Session, config: Config, now: datetime) -> tuple[Edition, Published]:
+def write_edition(
+    session: Session,
+    config: Config,
+    now: datetime,
+    *,
+    notice: str = "",
+    relink: Callable[[str], str] | None = None,
+) -> tuple[Edition, Published]:
     """The pending edition, else this week's cut at `now`, written to the outbox and archive.
 
-    Nothing is sent or marked delivered; `publish_due` does that.
+    Nothing is sent or marked delivered; `publish_due` does that. `notice` heads the edition and
+    `relink` changes its article links (the demo's point to copies of its sample pages).
     """
     edition, view = build(session, now, config.timezone, health_limits(config))
-    return edition, _write(session, config, edition, view)
+    if relink is not None:
+        for story in (*view.top, *(s for stories in view.sections.values() for s in stories)):
+            for item in (story.lead, *story.also_in):
+                item.url = relink(item.url)
+    return edition, _write(session, config, edition, view, notice)
 
 
 def deliver(session: Session, config: Config, edition: Edition, now: datetime) -> Published:
@@ -262,7 +298,8 @@ def write_preview(
         view = draft(session, now, tz, health_limits(config))
     mail = _render_mail(config, view, now)
     recipient = config.mail_to[0] if config.mail_to else OUTBOX_RECIPIENT
-    msg = _compose(config, view, mail, recipient, now)
+    # Its own Message-ID: a preview is not the edition, and clients keep one of two same ids.
+    msg = _compose(config, view, mail, recipient, now, instance_id(session), "preview")
     folder = config.preview or config.base_dir / "preview"
     name = f"ckmon-{view.key}"
     return Preview(

@@ -131,6 +131,7 @@ def _render(
     reply_to: str,
     sender: str,
     archive_url: str,
+    notice: str,
     topic_labels: Mapping[str, str] | None,
 ) -> Rendered:
     env = environment()
@@ -151,6 +152,7 @@ def _render(
         "feed_link": f"{archive_link}{FEED_NAME}" if archive_link else "",
         "feed_name": FEED_NAME,
         "index_name": INDEX_NAME,
+        "notice": notice,
         "topic_labels": topic_labels if topic_labels is not None else shipped_topic_labels(),
     }
     html = env.get_template("digest.html.j2").render(context)
@@ -167,6 +169,7 @@ def render(
     reply_to: str = "",
     sender: str = "",
     archive_url: str = "",
+    notice: str = "",
     topic_labels: Mapping[str, str] | None = None,
 ) -> tuple[str, str]:
     """(html, text) of the whole edition, as the archive page shows it; CSS inlined."""
@@ -180,6 +183,7 @@ def render(
         reply_to=reply_to,
         sender=sender,
         archive_url=archive_url,
+        notice=notice,
         topic_labels=topic_labels,
     )
     return full.html, full.text
@@ -195,6 +199,7 @@ def render_mail(
     reply_to: str = "",
     sender: str = "",
     archive_url: str = "",
+    notice: str = "",
     topic_labels: Mapping[str, str] | None = None,
 ) -> Rendered:
     """The mail's parts: the whole edition if its HTML fits in `budget` bytes, else fewer stories
@@ -211,6 +216,7 @@ def render_mail(
             reply_to=reply_to,
             sender=sender,
             archive_url=archive_url,
+            notice=notice,
             topic_labels=topic_labels,
         )
         if len(rendered.html.encode("utf-8")) <= budget:

@@ -1,7 +1,7 @@
 """The digest as one e-mail: text and HTML alternatives, written to the outbox before any sending.
 
-The message is deterministic for an edition and a recipient (Message-ID, Date, MIME boundary), so
-the copy in the outbox is exactly what is sent, and a retry sends the same bytes.
+The message is deterministic for an installation, an edition and a recipient (Message-ID, Date,
+MIME boundary), so the copy in the outbox is exactly what is sent, and a retry sends the same bytes.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from digest.analysis.textnorm import clip
 
 # 7-bit transfer encodings (quoted-printable or base64): any server takes them, no 8BITMIME needed.
 POLICY = policy.default.clone(cte_type="7bit")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 LIST_NAME = "Cambodia-Korea media digest"  # ASCII: the List-Id phrase stays unencoded
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 # Bidi marks, embeddings, overrides and isolates (a U+202E turns "gpj.exe" around) and
 # zero-width characters: invisible in a header, or worse.
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]+")

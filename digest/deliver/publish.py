@@ -32,13 +32,7 @@ from digest.deliver.edition import (
     view_of,
 )
 from digest.deliver.health import HealthLimits
-from digest.deliver.mail import (
-    address_of,
-    compose,
-    default_list_id,
-    write_atomic,
-    write_outbox,
-)
+from digest.deliver.mail import address_of, compose, default_list_id, write_atomic, write_outbox
 from digest.deliver.render import Rendered, render, render_mail
 from digest.deliver.smtp import SmtpTransport
 from digest.errors import DeliveryError

@@ -22,6 +22,12 @@ SAMPLE_OUTLETS = {
     "sample_khmer": ("សារព័ត៌មានគំរូ (sample)", "km", "kh", "khmer.xml"),
 }
 
+SAMPLE_NOTICE = (
+    "A sample edition from ckmon demo: its outlets and stories are written for the demo, not real "
+    "news. The demo's web server stopped when the demo ended; the links open the copies of its "
+    "sample pages in {folder}."
+)
+
 # Loopback is refused for real crawls; the demo's own server is the one exception.
 LOOPBACK_SETTINGS = {
     "CKMON_ALLOW_PRIVATE_ADDRESSES": True,
@@ -43,12 +49,22 @@ def sources_toml(base: str) -> str:
     return "\n".join(entries)
 
 
+def keep_sample_pages(site: Path, folder: Path) -> Path:
+    """Copies of the sample pages in `folder`, for the edition's links to open once the demo's
+    server is gone (their `{BASE}` is the folder)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for page in site.glob("*.html"):
+        text = page.read_text(encoding="utf-8").replace("{BASE}", folder.as_uri())
+        (folder / page.name).write_text(text, encoding="utf-8")
+    return folder
+
+
 def run_demo(config: Config, clock: Callable[[], datetime]) -> Iterator[str]:
     """Serve the sample site, crawl it into data/demo.sqlite, write the digest; yields what to print.
 
-    Everything the demo writes stays apart from real runs (its own store, outbox and archive
-    under demo/), and its mail is never sent: a sample edition must not replace or reach readers
-    as the week's real one, which has the same name."""
+    Everything the demo writes stays apart from real runs (its own store, and its outbox, archive
+    and copies of the sample pages under demo/), and its mail is never sent: a sample edition must
+    not replace or reach readers as the week's real one, which has the same name."""
     db = config.base_dir / "data" / "demo.sqlite"
     for stale in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
         stale.unlink(missing_ok=True)
@@ -67,6 +83,7 @@ def run_demo(config: Config, clock: Callable[[], datetime]) -> Iterator[str]:
     # fictional stories: never to be taken for the week's real edition
     publishing = replace(Publishing.from_config(demo_config), subject_tag="[sample]")
     site = Path(str(resources.files("digest").joinpath("demo_site")))
+    samples = keep_sample_pages(site, (config.base_dir / "demo" / "samples").resolve())
     with serve(site) as (base, _), tempfile.TemporaryDirectory() as tmp:
         registry = Path(tmp) / "sources.toml"
         registry.write_text(sources_toml(base), encoding="utf-8")
@@ -79,8 +96,15 @@ def run_demo(config: Config, clock: Callable[[], datetime]) -> Iterator[str]:
             f"demo: {result.outlet}: {result.status}, {result.articles_new} articles stored, "
             f"{result.articles_relevant} relevant"
         )
+    served, kept = f"{base}/", f"{samples.as_uri()}/"
     with make_sessionmaker(demo_config.store.url)() as session:
-        _, published = write_edition(session, publishing, clock())
+        _, published = write_edition(
+            session,
+            publishing,
+            clock(),
+            notice=SAMPLE_NOTICE.format(folder=samples),
+            relink=lambda url: kept + url.removeprefix(served) if url.startswith(served) else url,
+        )
     for path in published.paths:
         yield f"demo: digest with {published.stories} stories written to {path}"
     yield f"demo: open {published.page} in a browser to read it"

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from email.message import Message
 from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from tests.cli import ckmon
 
@@ -57,3 +60,16 @@ def test_demo_writes_a_sample_digest_without_touching_real_editions(tmp_path: Pa
         assert "utm_" not in shown  # links without the feed's tracking parameters
     assert "Also in" in text and "wire-ring-road.html" in text
     assert "4 stories" in text
+
+    # The demo's server is gone once it ends: the links open copies of its sample pages, and the
+    # page says so. Nothing points at the loopback port any more.
+    samples = tmp_path / "demo" / "samples"
+    page_html = page.read_text(encoding="utf-8")
+    for shown in (text, html, page_html):
+        assert "127.0.0.1" not in shown and "A sample edition from ckmon demo" in shown
+    links = set(re.findall(r'href="(file:[^"]+)"', page_html))
+    assert f"{samples.as_uri()}/scam-rescue.html" in links and len(links) >= 5
+    for link in links:
+        copy = Path(url2pathname(urlsplit(link).path))
+        assert copy.parent == samples and copy.is_file(), link
+        assert "SAMPLE CONTENT" in copy.read_text(encoding="utf-8")

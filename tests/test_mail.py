@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import email
+import re
+from dataclasses import replace
 from email import policy
 from pathlib import Path
 
 from sqlalchemy import select, update
 
-from digest.deliver.mail import compose, message_id, smtp_bytes, subject
-from digest.deliver.publish import Publishing, publish_due, write_edition
-from digest.store.models import ArticleRow, Delivery
+from digest.deliver.mail import compose, default_list_id, message_id, smtp_bytes, subject
+from digest.deliver.publish import Publishing, publish_due, write_edition, write_preview
+from digest.store.engine import make_sessionmaker
+from digest.store.instance import instance_id
+from digest.store.models import ArticleRow, Delivery, Setting
 from tests.weekdata import NOW, make_config, store
 
 EVIL = "Seoul & Phnom Penh agree\r\nBcc: victim@evil.test\r\n\r\n<b>body</b>"
@@ -145,3 +149,93 @@ def test_every_recipient_has_an_outbox_file_of_its_own(tmp_path: Path) -> None:
     # A plain address keeps the name it always had.
     assert rows["a_b@ckmon.test"].name == "ckmon-2026-W48-a_b@ckmon.test.eml"
     assert rows["a.b@ckmon.test"].name == "ckmon-2026-W48-a.b@ckmon.test.eml"
+
+
+def test_the_archive_is_readable_by_all_and_has_an_index(tmp_path: Path) -> None:
+    """The README says to publish the archive folder: a web server's user must read its files;
+    the outbox, holding the readers' addresses, stays the owner's."""
+    from lxml import html as lxml_html
+
+    config = make_config(tmp_path, '\n[digest]\narchive_url = "https://d.test/archive"\n')
+    with store(config) as session:
+        published = publish_due(session, Publishing.from_config(config), NOW)
+    assert published is not None
+    archive = tmp_path / "archive"
+    written = sorted(p.name for p in archive.iterdir())
+    assert written == ["ckmon-2026-W48.html", "editions.atom", "index.html"]
+    for path in archive.iterdir():
+        assert path.stat().st_mode & 0o777 == 0o644, path
+    assert published.paths[0].stat().st_mode & 0o777 == 0o600
+    index = lxml_html.fromstring((archive / "index.html").read_bytes())
+    links = [(a.get("href"), a.text_content()) for a in index.iter("a")]
+    # The previous week's page was written by another run: both are listed, newest first.
+    assert ("ckmon-2026-W48.html", "Week 2026-W48") in links
+    assert links.index(("ckmon-2026-W48.html", "Week 2026-W48")) < links.index(
+        ("ckmon-2026-W47.html", "Week 2026-W47")
+    )
+    assert "9 stories" in index.text_content() and "16 Nov 2026 to 23 Nov 2026" in (
+        index.text_content()
+    )
+
+
+def _edition_message(folder: Path, sender: str = "") -> email.message.EmailMessage:
+    folder.mkdir(exist_ok=True)
+    config = make_config(folder)
+    if sender:
+        config = replace(config, mail=config.mail.model_copy(update={"sender": sender}))
+    with store(config) as session:
+        _, published = write_edition(session, Publishing.from_config(config), NOW)
+    return email.message_from_bytes(published.paths[0].read_bytes(), policy=policy.default)
+
+
+def test_message_ids_are_unique_per_installation_and_stable_within_one(tmp_path: Path) -> None:
+    """Two stores (the demo's, a test folder, the real one) never share a Message-ID, which mail
+    clients would take for one message; one store gives the same id (and bytes) every time."""
+    first, second = _edition_message(tmp_path / "a"), _edition_message(tmp_path / "b")
+    assert first["Subject"] == second["Subject"] and first["To"] == second["To"]
+    assert first["Message-ID"] != second["Message-ID"]
+    assert first["Message-ID"].startswith("<ckmon.2026-W48.")
+    assert first["Message-ID"].endswith("@ckmon.test>")  # the `from` address's domain
+
+    config = make_config(tmp_path / "a")
+    with make_sessionmaker(config.store.url)() as session:
+        kept = instance_id(session)
+        assert re.fullmatch(r"[0-9a-f]{32}", kept)
+        (delivery,) = session.scalars(select(Delivery)).all()
+        outbox = Path(delivery.outbox_path)
+        before = outbox.read_bytes()
+        outbox.unlink()  # lost: written again, byte for byte, with the same Message-ID
+        _, published = write_edition(session, Publishing.from_config(config), NOW)
+        assert published.paths[0].read_bytes() == before and instance_id(session) == kept
+        assert delivery.message_id == first["Message-ID"]
+
+
+def test_a_fresh_store_has_its_instance_id_before_any_mail(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    with make_sessionmaker(config.store.url)() as session:
+        made = session.scalars(select(Setting)).all()
+    assert [s.name for s in made] == ["instance_id"] and len(made[0].value) == 32
+
+
+def test_a_preview_has_its_own_message_id(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    with store(config) as session:
+        preview = write_preview(session, Publishing.from_config(config), NOW)
+        _, published = write_edition(session, Publishing.from_config(config), NOW)
+    seen = email.message_from_bytes(preview.eml.read_bytes(), policy=policy.default)
+    sent = email.message_from_bytes(published.paths[0].read_bytes(), policy=policy.default)
+    assert seen["To"] == sent["To"] and seen["Subject"] == sent["Subject"]
+    assert seen["Message-ID"] != sent["Message-ID"]
+    assert seen["Message-ID"].startswith("<ckmon.2026-W48.preview.")
+
+
+def test_list_id_by_default(tmp_path: Path) -> None:
+    """RFC 2919: readers filter the digest by it; named by the `from` domain, or under the
+    unmanaged `localhost` namespace by the installation when the sender is the default."""
+    named = _edition_message(tmp_path / "named")
+    assert named["List-Id"] == "Cambodia-Korea media digest <ckmon.ckmon.test>"
+    local = _edition_message(tmp_path / "local", "ckmon <ckmon@localhost>")
+    with make_sessionmaker(make_config(tmp_path / "local").store.url)() as session:
+        label = f"ckmon-{instance_id(session)[:12]}"
+    assert local["List-Id"] == f"Cambodia-Korea media digest <{label}.localhost>"
+    assert default_list_id("", "") == "Cambodia-Korea media digest <ckmon.localhost>"

@@ -13,6 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import update
 
 from digest.analysis.textnorm import clip
 from digest.deliver.edition import EditionView, Item, Story
@@ -20,12 +21,14 @@ from digest.deliver.mail import compose, header_safe
 from digest.deliver.publish import Publishing, write_edition
 from digest.deliver.render import render, render_mail
 from digest.store.engine import make_sessionmaker
+from digest.store.models import Setting
 from tests.browser import headless_chromium
 from tests.weekdata import ARTICLES, NOW, make_config, populate
 
 TZ = ZoneInfo("Asia/Phnom_Penh")
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE_GOLDEN = os.environ.get("CKMON_UPDATE_GOLDEN") == "1"  # the only way to rewrite them
+GOLDEN_INSTANCE = "0123456789abcdef0123456789abcdef"  # the store's random id, fixed for the files
 GOLDEN_CONFIG = """reply_to = "Desk editor <editor@ckmon.test>"
 list_unsubscribe = "mailto:unsubscribe@ckmon.test?subject=unsubscribe"
 
@@ -179,6 +182,7 @@ def _golden_parts(tmp_path: Path) -> dict[str, str]:
     config = make_config(tmp_path, GOLDEN_CONFIG)
     with make_sessionmaker(config.store.url)() as session:
         populate(session)
+        session.execute(update(Setting).values(value=GOLDEN_INSTANCE))
         _, published = write_edition(session, Publishing.from_config(config), NOW)
     raw = published.paths[0].read_bytes()
     msg = email.message_from_bytes(raw, policy=policy.default)
@@ -269,3 +273,72 @@ def test_section_headings_come_from_the_topic_file(tmp_path: Path) -> None:
         assert "Diplomacy" not in part
     shipped_html, _ = render(view, generated=NOW)  # without labels: the shipped file's
     assert "Diplomacy" in shipped_html and "Other coverage" in shipped_html
+
+
+def test_each_story_shows_its_topic_labels() -> None:
+    """Labels from the topic file, on every story, in both parts; a story without topics has none."""
+    from lxml import html as lxml_html
+
+    labels = {"diplomacy": "Envoys and visits", "trade-investment": "Money matters"}
+    tagged = _item("Ministers meet", "Khmer Times")
+    tagged.topics = ["trade-investment", "diplomacy"]
+    bare = _item("Football news", "Khmer Times", n=2)
+    bare.topics = []
+    view = _view(
+        [Story(tagged), Story(bare)], {"diplomacy": [Story(_item("Envoy", "Yonhap", n=3))]}
+    )
+    html, text = render(view, generated=NOW, topic_labels=labels)
+    stories = lxml_html.fromstring(html).find_class("story")
+    shown = [[t.text_content() for t in s.find_class("tag")] for s in stories]
+    assert shown == [["Money matters", "Envoys and visits"], [], ["Envoys and visits"]]
+    assert "  Topics: Money matters, Envoys and visits\n" in text
+    assert text.count("  Topics: ") == 2
+
+
+def _with_coverage(current_count: int) -> EditionView:
+    from datetime import date
+
+    from digest.deliver.edition import WeekCount
+
+    view = _view([Story(_item("Ministers meet", "Khmer Times"))])
+    view.coverage = [
+        WeekCount(date(2026, 11, 9), 4),
+        WeekCount(date(2026, 11, 16), current_count, True),
+    ]
+    return view
+
+
+def test_the_chart_caption_speaks_of_red_only_when_a_bar_is_red() -> None:
+    html, text = render(_with_coverage(3), generated=NOW)
+    assert "this edition's week in red" in html and 'bgcolor="#d64545"' in html
+    quiet, _ = render(_with_coverage(0), generated=NOW)  # this week's bar is empty: nothing red
+    assert "in red" not in quiet and 'bgcolor="#d64545"' not in quiet
+    assert "Relevant articles per week of publication" in quiet
+
+
+def test_the_footer_speaks_to_readers() -> None:
+    """What this is, how to stop it, where past editions are; nothing about the operator's files."""
+    view = _view([Story(_item("Ministers meet", "Khmer Times"))])
+    url = "https://d.test/archive"
+    full = render_mail(view, generated=NOW, budget=98_000, unsubscribe="https://d.test/u",
+                       reply_to="Desk <desk@d.test>", sender="ckmon <digest@d.test>",
+                       archive_url=url)  # fmt: skip
+    for part in (full.html, full.text):
+        assert "Cambodia–Korea media digest: what the press writes" in part
+        assert "ckmon.toml" not in part and "README" not in part and "[mail]" not in part
+        assert "https://d.test/u" in part and "Questions or tips: reply to this e-mail" in part
+        assert "https://d.test/archive/" in part and "editions.atom" in part
+    assert '<a href="https://d.test/archive/"' in full.html
+    by_reply = render_mail(view, generated=NOW, budget=98_000, reply_to="desk@d.test")
+    assert "reply to this e-mail and ask to be taken off the list" in by_reply.html
+    assert "reply to this e-mail and ask to be taken off the list" in by_reply.text
+    by_sender = render_mail(view, generated=NOW, budget=98_000, sender="ckmon <digest@d.test>")
+    assert "write to digest@d.test" in by_sender.text
+    assert 'href="mailto:digest@d.test"' in by_sender.html
+    assert "Past editions" not in by_sender.html  # no public archive to name
+    default = render_mail(view, generated=NOW, budget=98_000, sender="ckmon <ckmon@localhost>")
+    assert "localhost" not in default.html and "ask the person who sends it" in default.text
+    # The archive page is read in a browser: never "reply to this e-mail"; its index beside it.
+    page, _ = render(view, generated=NOW, reply_to="desk@d.test", sender="digest@d.test")
+    assert "reply to this e-mail" not in page and "write to <a" in page
+    assert "Past editions are listed in index.html" in page

@@ -1,4 +1,8 @@
-"""The archive folder: each edition as a standalone web page, and an Atom feed of the editions."""
+"""The archive folder: each edition as a standalone web page, an index of them and an Atom feed.
+
+The folder is meant to be published, so its files are readable by everyone (a web server's user
+among them), unlike the outbox's.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digest.deliver.mail import write_atomic
-from digest.deliver.render import page_name
+from digest.deliver.render import FEED_NAME, INDEX_NAME, IndexEntry, page_name, render_index
 from digest.store.models import Edition
 
-FEED_NAME = "editions.atom"
+PUBLIC = 0o644  # the archive is published: a web server must read it
 FEED_ENTRIES = 30
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # an empty feed still needs an `updated`
 
@@ -27,7 +31,7 @@ def page_url(archive_url: str, key: str) -> str:
 
 def write_page(html: str, archive: Path, key: str) -> Path:
     """Keep the edition as a web page: readable in a browser, linkable, archived."""
-    return write_atomic(html.encode("utf-8"), archive / page_name(key))
+    return write_atomic(html.encode("utf-8"), archive / page_name(key), mode=PUBLIC)
 
 
 def _entry_id(archive_url: str, key: str) -> str:
@@ -64,4 +68,19 @@ def write_feed(session: Session, archive: Path, archive_url: str, tz: ZoneInfo) 
             f"{edition.stories} {noun} about Cambodia–Korea relations, "
             f"articles stored from {since} to {local:%d %b %Y %H:%M %Z}."
         )
-    return write_atomic(fg.atom_str(pretty=True), archive / FEED_NAME)
+    return write_atomic(fg.atom_str(pretty=True), archive / FEED_NAME, mode=PUBLIC)
+
+
+def write_index(session: Session, archive: Path, tz: ZoneInfo) -> Path:
+    """`index.html`, every edition newest first: where the digest's footer sends readers."""
+
+    def day(when: datetime) -> str:
+        return when.astimezone(tz).strftime("%d %b %Y")
+
+    entries = [
+        IndexEntry(
+            e.key, page_name(e.key), e.stories, day(e.since) if e.since else "", day(e.until)
+        )
+        for e in session.scalars(select(Edition).order_by(Edition.until.desc()))
+    ]
+    return write_atomic(render_index(entries).encode("utf-8"), archive / INDEX_NAME, mode=PUBLIC)

@@ -1,7 +1,7 @@
 """The digest as one e-mail: text and HTML alternatives, written to the outbox before any sending.
 
-The message is deterministic for an edition and a recipient (Message-ID, Date, MIME boundary), so
-the copy in the outbox is exactly what is sent, and a retry sends the same bytes.
+The message is deterministic for an installation, an edition and a recipient (Message-ID, Date,
+MIME boundary), so the copy in the outbox is exactly what is sent, and a retry sends the same bytes.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from digest.analysis.textnorm import clip
 
 # 7-bit transfer encodings (quoted-printable or base64): any server takes them, no 8BITMIME needed.
 POLICY = policy.default.clone(cte_type="7bit")
+LIST_NAME = "Cambodia-Korea media digest"  # ASCII: the List-Id phrase stays unencoded
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 # Bidi marks, embeddings, overrides and isolates (a U+202E turns "gpj.exe" around) and
 # zero-width characters: invisible in a header, or worse.
@@ -37,11 +38,33 @@ def address_of(value: str) -> str:
     return parseaddr(header_safe(value))[1]
 
 
-def message_id(edition_key: str, recipient: str, domain: str) -> str:
-    """Deterministic per edition and recipient, so a resend is recognisable as the same message."""
-    tag = hashlib.sha256(f"{edition_key}\n{recipient.lower()}".encode()).hexdigest()[:16]
+def message_id(
+    edition_key: str, recipient: str, domain: str, instance: str = "", variant: str = ""
+) -> str:
+    """Deterministic per installation (`instance`), edition, `variant` ("preview" for a preview)
+    and recipient, so a resend is recognisable as the same message and no other
+    installation's or preview's message ever has the same id (clients keep one of two)."""
+    seed = f"{edition_key}\n{recipient.lower()}"
+    if instance or variant:
+        seed = f"{instance}\n{variant}\n{seed}"
+    tag = hashlib.sha256(seed.encode()).hexdigest()[:16]
     key = re.sub(r"[^A-Za-z0-9_-]", "", header_safe(edition_key, 32))
+    if variant:
+        key += "." + re.sub(r"[^A-Za-z0-9_-]", "", header_safe(variant, 32))
     return f"<ckmon.{key}.{tag}@{domain}>"
+
+
+def sender_domain(sender: str) -> str:
+    """The domain of the `from` address ("localhost" when it has none)."""
+    return address_of(sender).rpartition("@")[2].lower() or "localhost"
+
+
+def default_list_id(sender: str, instance: str) -> str:
+    """RFC 2919 List-Id, so readers can filter the digest: named by the sender's domain, or, for
+    a `localhost` sender, by the installation under the unmanaged `localhost` namespace."""
+    domain = re.sub(r"[^a-z0-9.-]", "", sender_domain(sender)) or "localhost"
+    label = f"ckmon-{instance[:12]}" if domain == "localhost" and instance else "ckmon"
+    return f"{LIST_NAME} <{label}.{domain}>"
 
 
 def subject(edition_key: str, stories: int, headline: str = "", tag: str = "") -> str:
@@ -70,8 +93,14 @@ def compose(
     list_unsubscribe: str = "",
     headline: str = "",
     subject_tag: str = "",
+    instance: str = "",
+    list_id: str = "",
+    id_variant: str = "",
 ) -> EmailMessage:
-    """One multipart/alternative message; scraped text (the headline) only after cleaning."""
+    """One multipart/alternative message; scraped text (the headline) only after cleaning.
+
+    `instance` is the installation's id (`digest.store.instance`), `list_id` the List-Id header
+    (none when empty), `id_variant` sets a preview's Message-ID apart from the edition's."""
     msg = EmailMessage(policy=POLICY)
     msg["Subject"] = subject(edition_key, stories, headline, subject_tag)
     msg["From"] = header_safe(sender)
@@ -84,9 +113,12 @@ def compose(
         if target.lower().startswith("https://"):
             # RFC 8058 one-click: large mailbox providers want it from senders of list mail
             msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if list_id:
+        msg["List-Id"] = header_safe(list_id)
     msg["Date"] = format_datetime(date)
-    domain = address_of(sender).rpartition("@")[2] or "localhost"
-    msg["Message-ID"] = message_id(edition_key, recipient, domain)
+    msg["Message-ID"] = message_id(
+        edition_key, recipient, sender_domain(sender), instance, id_variant
+    )
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: auto-responders should not reply
     msg.set_content(text, subtype="plain", charset="utf-8")
     msg.add_alternative(html, subtype="html", charset="utf-8")
@@ -106,11 +138,13 @@ def smtp_bytes(raw: bytes) -> bytes:
     return raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
 
-def write_atomic(data: bytes, target: Path) -> Path:
-    """Replace `target` with `data` in one step (temp file, fsync, rename)."""
+def write_atomic(data: bytes, target: Path, mode: int = 0o600) -> Path:
+    """Replace `target` with `data` in one step (temp file, fsync, rename); the file gets `mode`
+    (default: its owner's only, as a temp file is)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

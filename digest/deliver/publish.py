@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from digest.analysis.topics import topic_labels
 from digest.config import Config, DigestConfig, MailConfig, SmtpConfig
 from digest.crashpoints import crashpoint
-from digest.deliver.archive import page_url, write_feed, write_page
+from digest.deliver.archive import page_url, write_feed, write_index, write_page
 from digest.deliver.edition import (
     EditionView,
     adhoc,
@@ -35,10 +35,11 @@ from digest.deliver.edition import (
     view_of,
 )
 from digest.deliver.health import HealthLimits
-from digest.deliver.mail import address_of, compose, write_atomic, write_outbox
+from digest.deliver.mail import address_of, compose, default_list_id, write_atomic, write_outbox
 from digest.deliver.render import Rendered, render, render_mail
 from digest.deliver.smtp import SmtpTransport
 from digest.errors import DeliveryError, OutputError, os_reason
+from digest.store.instance import instance_id
 from digest.store.models import Delivery, Edition
 
 __all__ = [
@@ -136,20 +137,31 @@ def _writing(folder: Path, setting: str, pending: str = "") -> Iterator[None]:
         raise OutputError(f"cannot write to {folder} ({setting}): {os_reason(exc)}{later}") from exc
 
 
-def _render_mail(config: Publishing, view: EditionView, generated: datetime) -> Rendered:
+def _render_mail(
+    config: Publishing, view: EditionView, generated: datetime, notice: str = ""
+) -> Rendered:
     return render_mail(
         view,
         generated=generated,
+        notice=notice,
         budget=config.digest.max_html_bytes,
         page_url=page_url(config.digest.archive_url, view.key) if not view.adhoc else "",
         unsubscribe=config.mail.list_unsubscribe,
         reply_to=config.mail.reply_to,
+        sender=config.mail.sender,
+        archive_url=config.digest.archive_url,
         topic_labels=topic_labels(config.topics_file),
     )
 
 
 def _compose(
-    config: Publishing, view: EditionView, mail: Rendered, recipient: str, date: datetime
+    config: Publishing,
+    view: EditionView,
+    mail: Rendered,
+    recipient: str,
+    date: datetime,
+    instance: str,
+    id_variant: str = "",
 ) -> EmailMessage:
     return compose(
         edition_key=view.key,
@@ -163,6 +175,9 @@ def _compose(
         list_unsubscribe=config.mail.list_unsubscribe,
         headline=view.top[0].lead.title if view.top else "",
         subject_tag=config.subject_tag,
+        instance=instance,
+        list_id=default_list_id(config.mail.sender, instance),
+        id_variant=id_variant,
     )
 
 
@@ -176,10 +191,13 @@ def _delivery(session: Session, edition: Edition, recipient: str) -> Delivery:
     return delivery
 
 
-def _write(session: Session, config: Publishing, edition: Edition, view: EditionView) -> Published:
-    """Outbox copies for every recipient not yet done, then the archive page and feed."""
+def _write(
+    session: Session, config: Publishing, edition: Edition, view: EditionView, notice: str = ""
+) -> Published:
+    """Outbox copies for every recipient not yet done, then the archive page, index and feed."""
     generated = edition.built_at  # not the clock: the same edition renders to the same bytes
-    mail = _render_mail(config, view, generated)
+    mail = _render_mail(config, view, generated, notice)
+    instance = instance_id(session)
     crashpoint("rendered")
     paths = []
     for recipient in _recipients(config):
@@ -188,7 +206,7 @@ def _write(session: Session, config: Publishing, edition: Edition, view: Edition
         if existing is not None and existing.is_file():
             paths.append(existing)  # what is in the outbox is what goes out, retries included
             continue
-        msg = _compose(config, view, mail, recipient, generated)
+        msg = _compose(config, view, mail, recipient, generated, instance)
         with _writing(config.digest.outbox, "[digest] outbox", edition.key):
             path = write_outbox(msg, config.digest.outbox, _file_name(edition.key, recipient))
         delivery.outbox_path, delivery.message_id = str(path), str(msg["Message-ID"])
@@ -198,9 +216,12 @@ def _write(session: Session, config: Publishing, edition: Edition, view: Edition
     page_html, _ = render(
         view,
         generated=generated,
+        notice=notice,
         page_url=page_url(config.digest.archive_url, edition.key),
         unsubscribe=config.mail.list_unsubscribe,
         reply_to=config.mail.reply_to,
+        sender=config.mail.sender,
+        archive_url=config.digest.archive_url,
         topic_labels=topic_labels(config.topics_file),
     )
     with _writing(config.digest.archive, "[digest] archive", edition.key):
@@ -208,16 +229,29 @@ def _write(session: Session, config: Publishing, edition: Edition, view: Edition
         write_feed(
             session, config.digest.archive, config.digest.archive_url, config.digest.timezone
         )
+        write_index(session, config.digest.archive, config.digest.timezone)
     return Published(edition.key, view.story_count, paths, page, shortened=mail.shortened)
 
 
-def write_edition(session: Session, config: Publishing, now: datetime) -> tuple[Edition, Published]:
+def write_edition(
+    session: Session,
+    config: Publishing,
+    now: datetime,
+    *,
+    notice: str = "",
+    relink: Callable[[str], str] | None = None,
+) -> tuple[Edition, Published]:
     """The pending edition, else this week's cut at `now`, written to the outbox and archive.
 
-    Nothing is sent or marked delivered; `publish_due` does that.
+    Nothing is sent or marked delivered; `publish_due` does that. `notice` heads the edition and
+    `relink` changes its article links (the demo's point to copies of its sample pages).
     """
     edition, view = build(session, now, config.digest.timezone, config.health)
-    return edition, _write(session, config, edition, view)
+    if relink is not None:
+        for story in (*view.top, *(s for stories in view.sections.values() for s in stories)):
+            for item in (story.lead, *story.also_in):
+                item.url = relink(item.url)
+    return edition, _write(session, config, edition, view, notice)
 
 
 def deliver(session: Session, config: Publishing, edition: Edition, now: datetime) -> Published:
@@ -318,7 +352,8 @@ def write_preview(
         view = draft(session, now, tz, config.health)
     mail = _render_mail(config, view, now)
     recipient = config.mail.to[0] if config.mail.to else OUTBOX_RECIPIENT
-    msg = _compose(config, view, mail, recipient, now)
+    # Its own Message-ID: a preview is not the edition, and clients keep one of two same ids.
+    msg = _compose(config, view, mail, recipient, now, instance_id(session), "preview")
     folder = config.digest.preview
     name = f"ckmon-{view.key}"
     with _writing(folder, "[digest] preview"):

@@ -19,10 +19,17 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, se
 from digest.analysis.textnorm import clip
 from digest.analysis.topics import topic_labels as shipped_topic_labels
 from digest.deliver.edition import EditionView, Story
+from digest.deliver.mail import address_of
 
 LANG_LABELS = {"en": "EN", "ko": "KO", "km": "KM"}
 LANG_NAMES = {"en": "English", "ko": "Korean", "km": "Khmer"}
 log = logging.getLogger(__name__)
+
+# Styles go into style attributes (mail clients drop <style>); the layout needs no media query,
+# which css-inline would drop unless told to keep at-rules. Nothing is fetched from elsewhere.
+INLINER = css_inline.CSSInliner(load_remote_stylesheets=False)
+FEED_NAME = "editions.atom"
+INDEX_NAME = "index.html"
 
 # Stories kept per section when the mail must shrink, tried in this order (None: all of them).
 SECTION_LIMITS: tuple[int | None, ...] = (None, 8, 5, 3, 2, 1, 0)
@@ -82,6 +89,30 @@ def page_name(key: str) -> str:
     return f"ckmon-{key}.html"
 
 
+@dataclass
+class IndexEntry:
+    """One edition in the archive's index, its dates already written in the edition's zone."""
+
+    key: str
+    page: str
+    stories: int
+    since: str
+    until: str
+
+
+def render_index(entries: list[IndexEntry]) -> str:
+    """The archive's index page: every edition, newest first, for readers who want an old one."""
+    html = environment().get_template("index.html.j2").render(editions=entries, feed_name=FEED_NAME)
+    return str(INLINER.inline(html))
+
+
+def _contact(reply_to: str, sender: str) -> str:
+    """Where a reader writes to stop the mail: the reply address, else the sender's; none at a
+    `localhost` address (the default sender), which no reader can write to."""
+    address = address_of(reply_to or sender)
+    return "" if address.rpartition("@")[2].lower() in ("", "localhost") else address
+
+
 def _sections(view: EditionView, limit: int | None) -> list[Section]:
     return [
         Section(topic, stories[:limit], len(stories) - len(stories[:limit]))
@@ -98,9 +129,13 @@ def _render(
     page_url: str,
     unsubscribe: str,
     reply_to: str,
+    sender: str,
+    archive_url: str,
+    notice: str,
     topic_labels: Mapping[str, str] | None,
 ) -> Rendered:
     env = environment()
+    archive_link = f"{archive_url.rstrip('/')}/" if archive_url else ""
     sections = _sections(view, limit)
     context = {
         "e": view,
@@ -112,11 +147,17 @@ def _render(
         "shortened": any(s.more for s in sections),
         "unsubscribe": unsubscribe,
         "reply_to": reply_to,
+        "contact": _contact(reply_to, sender),
+        "archive_link": archive_link,
+        "feed_link": f"{archive_link}{FEED_NAME}" if archive_link else "",
+        "feed_name": FEED_NAME,
+        "index_name": INDEX_NAME,
+        "notice": notice,
         "topic_labels": topic_labels if topic_labels is not None else shipped_topic_labels(),
     }
     html = env.get_template("digest.html.j2").render(context)
     text = env.get_template("digest.txt.j2").render(context)
-    return Rendered(css_inline.inline(html), text, bool(context["shortened"]))
+    return Rendered(INLINER.inline(html), text, bool(context["shortened"]))
 
 
 def render(
@@ -126,6 +167,9 @@ def render(
     page_url: str = "",
     unsubscribe: str = "",
     reply_to: str = "",
+    sender: str = "",
+    archive_url: str = "",
+    notice: str = "",
     topic_labels: Mapping[str, str] | None = None,
 ) -> tuple[str, str]:
     """(html, text) of the whole edition, as the archive page shows it; CSS inlined."""
@@ -137,6 +181,9 @@ def render(
         page_url=page_url,
         unsubscribe=unsubscribe,
         reply_to=reply_to,
+        sender=sender,
+        archive_url=archive_url,
+        notice=notice,
         topic_labels=topic_labels,
     )
     return full.html, full.text
@@ -150,6 +197,9 @@ def render_mail(
     page_url: str = "",
     unsubscribe: str = "",
     reply_to: str = "",
+    sender: str = "",
+    archive_url: str = "",
+    notice: str = "",
     topic_labels: Mapping[str, str] | None = None,
 ) -> Rendered:
     """The mail's parts: the whole edition if its HTML fits in `budget` bytes, else fewer stories
@@ -164,6 +214,9 @@ def render_mail(
             page_url=page_url,
             unsubscribe=unsubscribe,
             reply_to=reply_to,
+            sender=sender,
+            archive_url=archive_url,
+            notice=notice,
             topic_labels=topic_labels,
         )
         if len(rendered.html.encode("utf-8")) <= budget:

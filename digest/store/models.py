@@ -161,3 +161,12 @@ class LockClaim(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Setting(Base):
+    """A value an installation keeps for good: its `instance_id`, made once at random by migration
+    0007, sets its mail's Message-IDs and List-Id apart from every other installation's."""
+
+    __tablename__ = "settings"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

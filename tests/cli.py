@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.childenv import child_env
+
+
+def days_ago(days: int) -> str:
+    """The day `days` before today (UTC) as YYYY-MM-DD, for `--since`: fixture dates are relative
+    to the moment their server started, so the bound is too."""
+    return (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%d")
 
 
 def write_workspace(tmp: Path, sources: str) -> Path:

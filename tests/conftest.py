@@ -12,7 +12,7 @@ from digest.localsite import serve
 from tests.childenv import ROOT
 
 SHARED = ROOT.parent / "shared"
-SITE = Path(__file__).parent / "site"
+SITE = Path(__file__).parent / "site"  # its dates: ages before 21 Nov 2026 00:00 UTC, when written
 
 
 @pytest.fixture(scope="session")

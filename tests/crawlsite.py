@@ -2,7 +2,9 @@
 with what real servers do: ETag/Last-Modified and 304, gzip, redirects, 429 with Retry-After, 503.
 
 Placeholders in files: `{BASE}` (this server), `{GNEWS:/path}` (a Google News article link that
-carries this server's /path, as old-style Google News RSS links carry the publisher's URL).
+carries this server's /path, as old-style Google News RSS links carry the publisher's URL), and
+`{{ago:...}}` (a date that long before the server started: `digest.localsite.render_dates`). The
+dates under tests/sites were written as ages before `SITES_NOW`.
 Special paths: /bomb.html and /herald/bomb-sitemap.xml.gz (gzip bombs), /go/<path> (302 to http://localhost:<port>/<path>),
 /gdelt/api (429 with Retry-After: 1 on the first request), /asiadesk/edcf-loan.html (503 on the
 first request).
@@ -23,12 +25,18 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from digest.localsite import render_dates
+
 SITES = Path(__file__).parent / "sites"
-LAST_MODIFIED = "Mon, 23 Nov 2026 00:00:00 GMT"
+# The moment the ages under tests/sites count back from when they were written (their dates then
+# were 20-24 November 2026): a test reading a file directly renders it at this moment.
+SITES_NOW = datetime(2026, 11, 25, tzinfo=UTC)
+LAST_MODIFIED = b"{{ago:2d}}"  # the validators' date, rendered like the files
 TYPES = {
     ".html": "text/html",  # no charset: pages declare theirs (EUC-KR, UTF-8) in a meta tag
     ".xml": "application/xml",
@@ -90,8 +98,10 @@ def gnews_link(url: str) -> str:
 
 
 def _handler(
-    root: Path, log: SiteLog, state: dict[str, int], pause: float, down: set[str]
+    root: Path, log: SiteLog, state: dict[str, int], pause: float, down: set[str], now: datetime
 ) -> type[BaseHTTPRequestHandler]:
+    last_modified = render_dates(LAST_MODIFIED, now).decode()
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -159,8 +169,9 @@ def _handler(
                 lambda m: gnews_link(self._base() + m.group(1).decode()).encode(),
                 body,
             )
+            body = render_dates(body, now)
             etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
-            validators = {"ETag": etag, "Last-Modified": LAST_MODIFIED}
+            validators = {"ETag": etag, "Last-Modified": last_modified}
             if self.headers.get("If-None-Match") == etag:
                 self._send(304, b"", validators)
                 return
@@ -181,9 +192,11 @@ def serve_sites(
     root: Path = SITES, pause: float = 0.0, down: set[str] | None = None
 ) -> Iterator[tuple[str, SiteLog]]:
     """Serve `root` on 127.0.0.1 at a free port, each answer `pause` seconds late, paths in `down`
-    (the caller may change it while serving) answering 503; yields (base URL, request log)."""
+    (the caller may change it while serving) answering 503; yields (base URL, request log). Dates
+    are rendered relative to the moment the server starts."""
     log = SiteLog()
-    handler = _handler(root, log, {}, pause, down if down is not None else set())
+    now = datetime.now(UTC)
+    handler = _handler(root, log, {}, pause, down if down is not None else set(), now)
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

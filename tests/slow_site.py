@@ -1,4 +1,7 @@
-"""A loopback site whose article pages answer slowly, so a test can stop a crawl half-way."""
+"""A loopback site whose article pages answer slowly, so a test can stop a crawl half-way.
+
+Story n is published n hours into the day before the server started (its feed entry says the same).
+"""
 
 from __future__ import annotations
 
@@ -7,15 +10,17 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from digest.localsite import render_dates
 from tests.cli import write_workspace
 
 # Sample text written for these tests (not taken from any outlet).
 ARTICLE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>Cambodia and South Korea sign accord {n}</title>
-<meta property="article:published_time" content="2026-11-18T0{n}:00:00+00:00">
+<meta property="article:published_time" content="{published}">
 </head><body><article><h1>Cambodia and South Korea sign accord {n}</h1>
 <p>PHNOM PENH - Cambodia and South Korea signed accord number {n} on Wednesday, officials in
 Phnom Penh and Seoul said, in a test page written for ckmon.</p>
@@ -23,6 +28,10 @@ Phnom Penh and Seoul said, in a test page written for ckmon.</p>
 the Employment Permit System, and the Cambodian labour ministry welcomed it.</p>
 <p>Both governments said item {n} of the plan starts next year, with KOICA paying for classes.</p>
 </article></body></html>"""
+
+
+def _published(n: int, form: str = "") -> str:
+    return "{{ago:" + f"{24 - n}h" + (f":{form}" if form else "") + "}}"
 
 
 @dataclass
@@ -46,6 +55,7 @@ def slow_site(articles: int, delay: float) -> Iterator[SlowSite]:
     """A feed of `articles` stories, sent one at a time, each after `delay` seconds."""
     site = SlowSite("", articles)
     one_at_a_time = threading.Lock()
+    now = datetime.now(UTC)
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -53,7 +63,7 @@ def slow_site(articles: int, delay: float) -> Iterator[SlowSite]:
             if self.path == "/feed.xml":
                 items = "".join(
                     f"<item><title>Accord {n}</title><link>{site.base}/story-{n}.html</link>"
-                    f"<pubDate>Wed, 18 Nov 2026 0{n}:00:00 GMT</pubDate></item>"
+                    f"<pubDate>{_published(n)}</pubDate></item>"
                     for n in range(1, articles + 1)
                 )
                 body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Slow</title>{items}</channel></rss>'
@@ -61,7 +71,8 @@ def slow_site(articles: int, delay: float) -> Iterator[SlowSite]:
             elif self.path.startswith("/story-"):
                 with one_at_a_time:
                     time.sleep(delay)
-                    body = ARTICLE.format(n=self.path[len("/story-") : -len(".html")])
+                    n = int(self.path[len("/story-") : -len(".html")])
+                    body = ARTICLE.format(n=n, published=_published(n, "iso"))
                     self._send(body, "text/html; charset=utf-8")
                     site.served.append(self.path)
                 return
@@ -71,7 +82,7 @@ def slow_site(articles: int, delay: float) -> Iterator[SlowSite]:
             self._send(body, kind)
 
         def _send(self, body: str, kind: str) -> None:
-            data = body.encode()
+            data = render_dates(body.encode(), now)
             self.send_response(200)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(data)))
@@ -93,15 +104,13 @@ def slow_site(articles: int, delay: float) -> Iterator[SlowSite]:
 
 
 def workspace(tmp: Path, base: str, extra: str = "") -> Path:
-    """A ckmon.toml crawling one feed outlet at `base`, whatever today's date (no backfill bound)."""
+    """A ckmon.toml crawling one feed outlet at `base`."""
     config = write_workspace(
         tmp,
         f'[slow]\ntitle = "Slow Gazette"\nlang = "en"\nhome = "{base}/"\nkind = "feed"\n'
         f'feeds = ["{base}/feed.xml"]\nbilateral = true\n',
     )
-    text = config.read_text(encoding="utf-8").replace(
-        "[crawl]\n", "[crawl]\nbackfill_days = 100000\n", 1
-    )
+    text = config.read_text(encoding="utf-8")
     # One article in flight at a time, so a stop lands between articles, not after all of them.
     config.write_text(text + "RETRY_TIMES = 0\nCONCURRENT_REQUESTS = 1\n" + extra, encoding="utf-8")
     return config

@@ -8,7 +8,7 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
-from tests.cli import ckmon, write_workspace
+from tests.cli import ckmon, days_ago, write_workspace
 from tests.crawlsite import EXPECTED, UNREACHABLE, SiteLog, serve_sites, workspace
 
 DISCOVERY = {
@@ -41,7 +41,7 @@ def test_crawl_twice_then_replay(tmp_path: Path) -> None:
     archive = tmp_path / "run.warc.gz"
     with serve_sites(pause=0.05) as (base, log):
         live = workspace(tmp_path, base, "live")
-        first = ckmon(live, "crawl", "-a", "since=2026-01-01", "--record", str(archive))
+        first = ckmon(live, "crawl", "-a", f"since={days_ago(30)}", "--record", str(archive))
         out = first.stdout + first.stderr
         assert first.returncode == 0, out
         for outlet in ("gazette", "herald", "khmerdaily", "gnews_test", "gdelt_test"):
@@ -97,7 +97,7 @@ def test_crawl_twice_then_replay(tmp_path: Path) -> None:
         assert log.most_busy == 1
 
         log.clear()
-        second = ckmon(live, "crawl", "--since", "2026-01-01")
+        second = ckmon(live, "crawl", "--since", days_ago(30))
         assert second.returncode == 0, second.stdout + second.stderr
         assert "0 new articles" in second.stderr + second.stdout
         assert article_paths(log) == set()  # nothing changed: no article is asked for
@@ -121,7 +121,7 @@ def test_crawl_twice_then_replay(tmp_path: Path) -> None:
         # only what is not stored (the bomb, the refused redirect) is asked for again.
         log.clear()
         live.write_text(live.read_text() + "CKMON_FULL_FETCH_DAYS = 0\n", encoding="utf-8")
-        third = ckmon(live, "crawl", "--since", "2026-01-01")
+        third = ckmon(live, "crawl", "--since", days_ago(30))
         assert third.returncode == 0, third.stdout + third.stderr
         assert dict(log.hits)["/gazette/feed.rss"] == 200
         assert article_paths(log) == {
@@ -148,7 +148,7 @@ def test_crawl_twice_then_replay(tmp_path: Path) -> None:
 
     # The server is gone: the replay answers everything from the archive.
     replay = workspace(tmp_path, base, "replay")
-    replayed = ckmon(replay, "crawl", "--since", "2026-01-01", "--replay", str(archive))
+    replayed = ckmon(replay, "crawl", "--since", days_ago(30), "--replay", str(archive))
     assert replayed.returncode == 0, replayed.stdout + replayed.stderr
     assert stored(replay.parent / "data" / "ckmon.sqlite") == articles
 
@@ -165,7 +165,7 @@ def test_an_outlet_delay_spaces_every_request_to_its_discovery_host(tmp_path: Pa
             sources.read_text(encoding="utf-8").replace(feeds_line, feeds_line + "delay = 0.5\n"),
             encoding="utf-8",
         )
-        ran = ckmon(config, "crawl", "gazette", "khmerdaily", "--since", "2026-01-01")
+        ran = ckmon(config, "crawl", "gazette", "khmerdaily", "--since", days_ago(30))
         assert ran.returncode == 0, ran.stdout + ran.stderr
         times = list(log.arrivals)
         paths = log.paths()

@@ -62,7 +62,7 @@ def now() -> datetime:
 @pytest.fixture
 def config(tmp_path: Path, site: tuple[str, list[str]]) -> Config:
     base, _ = site
-    path = workspace(tmp_path, base)  # backfill unbounded: the feed's dates never age out
+    path = workspace(tmp_path, base)
     (tmp_path / "sources.toml").write_text(
         f'[gazette]\ntitle = "Test Gazette"\nlang = "en"\nhome = "{base}/"\nkind = "feed"\n'
         f'feeds = ["{base}/feed.xml"]\n',

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from digest.localsite import serve, write_numbered_site
 from digest.store import ArticleRow, CrawlRun, make_sessionmaker
 from tests.childenv import child_env
-from tests.cli import write_workspace
+from tests.cli import days_ago, write_workspace
 from tests.crawlsite import EXPECTED, serve_sites, workspace
 
 ARTICLES = 30
@@ -93,7 +93,7 @@ def test_every_spider_kind_runs_unchanged_on_the_shared_queue(
     with serve_sites() as (base, log):
         config = workspace(tmp_path, base, "shared")
         workers = [
-            _start_worker(config, "--since", "2026-01-01", redis_url=redis_url) for _ in range(2)
+            _start_worker(config, "--since", days_ago(30), redis_url=redis_url) for _ in range(2)
         ]
         outputs = [worker.communicate(timeout=180) for worker in workers]
         asked = Counter(p.split("?")[0] for p in log.paths())

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.childenv import child_env
+from tests.children import run
 
 
 def days_ago(days: int) -> str:
@@ -39,11 +40,4 @@ LOG_LEVEL = "INFO"
 def ckmon(config: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run the real `ckmon` command in a child process (a Twisted reactor runs once per process)."""
     env = child_env(CKMON_CONFIG=str(config))
-    return subprocess.run(
-        [sys.executable, "-m", "digest", *args],
-        cwd=config.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return run([sys.executable, "-m", "digest", *args], cwd=config.parent, env=env, timeout=timeout)

@@ -1,4 +1,5 @@
-"""Shared fixtures: the loopback test site, ../shared, and the PostgreSQL and Redis test servers."""
+"""Shared fixtures: the loopback test site, ../shared, child processes, and the PostgreSQL and Redis
+test servers."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from digest.localsite import serve
 from tests.childenv import ROOT
+from tests.children import Children
 
 SHARED = ROOT.parent / "shared"
 SITE = Path(__file__).parent / "site"  # its dates: ages before 21 Nov 2026 00:00 UTC, when written
@@ -31,6 +33,17 @@ def site() -> Iterator[tuple[str, list[str]]]:
     """tests/site served on loopback: (base URL, paths requested so far)."""
     with serve(SITE) as served:
         yield served
+
+
+@pytest.fixture
+def children() -> Iterator[Children]:
+    """Starts long-lived child processes for the test; kills them all (and whatever they started)
+    when the test ends, passed or failed."""
+    started = Children()
+    try:
+        yield started
+    finally:
+        started.end_all()
 
 
 # --- PostgreSQL and Redis: real servers, named by CKMON_TEST_POSTGRES_URL / CKMON_TEST_REDIS_URL

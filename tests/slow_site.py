@@ -1,12 +1,13 @@
-"""A loopback site whose article pages answer slowly, so a test can stop a crawl half-way.
+"""A loopback site whose article pages can be held back, so a test can stop a crawl half-way.
 
-Story n is published n hours into the day before the server started (its feed entry says the same).
+With `hold_after=n`, the article pages after the first `n` are not answered until the test calls
+`release()`: the crawl is then known to be under way, with a request in flight, for as long as the
+test needs (no sleeps to guess how far a crawl has got).
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,9 +16,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from digest.localsite import render_dates
+from tests.children import Child, wait_until
 from tests.cli import write_workspace
 
-# Sample text written for these tests (not taken from any outlet).
+# Sample text written for these tests (not taken from any outlet). Story n is published n hours
+# into the day before the server started (its feed entry says the same).
 ARTICLE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>Cambodia and South Korea sign accord {n}</title>
 <meta property="article:published_time" content="{published}">
@@ -38,22 +41,30 @@ def _published(n: int, form: str = "") -> str:
 class SlowSite:
     base: str
     articles: int
+    hold_after: int | None = None
     requested: list[str] = field(default_factory=list)
     served: list[str] = field(default_factory=list)  # article pages sent in full
+    held: list[str] = field(default_factory=list)  # article pages waiting for `release`
+    released: threading.Event = field(default_factory=threading.Event)
 
-    def wait_for(self, count: int, timeout: float = 90) -> None:
-        """Block until `count` article pages were sent (the crawl is under way)."""
-        deadline = time.monotonic() + timeout
-        while len(self.served) < count:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"only {self.requested} requested after {timeout} s")
-            time.sleep(0.05)
+    def wait_for(self, count: int, child: Child | None = None, timeout: float = 60) -> None:
+        """Until `count` article pages were sent; fails at once if `child` exits first."""
+        wait_until(lambda: len(self.served) >= count, f"{count} articles served", timeout, child)
+
+    def wait_held(self, child: Child | None = None, timeout: float = 60) -> None:
+        """Until an article request is held back: the crawl is under way, a request in flight."""
+        wait_until(lambda: bool(self.held), "an article request held", timeout, child)
+
+    def release(self) -> None:
+        """Answer the held requests, and every later one, at once."""
+        self.released.set()
 
 
 @contextmanager
-def slow_site(articles: int, delay: float) -> Iterator[SlowSite]:
-    """A feed of `articles` stories, sent one at a time, each after `delay` seconds."""
-    site = SlowSite("", articles)
+def slow_site(articles: int, hold_after: int | None = None) -> Iterator[SlowSite]:
+    """A feed of `articles` stories, sent one at a time; those after the first `hold_after` wait
+    for `release()` (or the end of the `with` block)."""
+    site = SlowSite("", articles, hold_after)
     one_at_a_time = threading.Lock()
     now = datetime.now(UTC)
 
@@ -69,9 +80,11 @@ def slow_site(articles: int, delay: float) -> Iterator[SlowSite]:
                 body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Slow</title>{items}</channel></rss>'
                 kind = "application/rss+xml"
             elif self.path.startswith("/story-"):
+                n = int(self.path[len("/story-") : -len(".html")])
                 with one_at_a_time:
-                    time.sleep(delay)
-                    n = int(self.path[len("/story-") : -len(".html")])
+                    if site.hold_after is not None and len(site.served) >= site.hold_after:
+                        site.held.append(self.path)
+                        site.released.wait(timeout=300)
                     body = ARTICLE.format(n=n, published=_published(n, "iso"))
                     self._send(body, "text/html; charset=utf-8")
                     site.served.append(self.path)
@@ -93,12 +106,14 @@ def slow_site(articles: int, delay: float) -> Iterator[SlowSite]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
     site.base = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         yield site
     finally:
+        site.release()  # a held request must not keep a handler thread waiting
         server.shutdown()
         server.server_close()
 

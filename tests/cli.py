@@ -37,7 +37,11 @@ LOG_LEVEL = "INFO"
     return config
 
 
-def ckmon(config: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run the real `ckmon` command in a child process (a Twisted reactor runs once per process)."""
-    env = child_env(CKMON_CONFIG=str(config))
-    return run([sys.executable, "-m", "digest", *args], cwd=config.parent, env=env, timeout=timeout)
+def ckmon(
+    config: Path, *args: str, timeout: float = 120, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the real `ckmon` command in a child process (a Twisted reactor runs once per process),
+    with `env` added to its environment."""
+    variables = child_env(CKMON_CONFIG=str(config), **(env or {}))
+    command = [sys.executable, "-m", "digest", *args]
+    return run(command, cwd=config.parent, env=variables, timeout=timeout)

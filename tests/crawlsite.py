@@ -50,8 +50,9 @@ BOMB_SIZE = 32 * 1024 * 1024  # decompressed; a few tens of kB on the wire
 @dataclass
 class SiteLog:
     """What the crawler asked for: (path with query, status answered), when (monotonic seconds,
-    answer sent), when each request arrived, with which User-Agent, and the most requests the
-    server was ever answering at once."""
+    answer sent), when each request arrived (wall clock seconds, `time.time()`, comparable with
+    what a crawl child records), with which User-Agent, and the most requests the server was ever
+    answering at once."""
 
     hits: list[tuple[str, int]] = field(default_factory=list)
     times: list[tuple[str, float]] = field(default_factory=list)
@@ -68,7 +69,7 @@ class SiteLog:
 
     def started(self, agent: str) -> None:
         with self.lock:
-            self.arrivals.append(time.monotonic())
+            self.arrivals.append(time.time())
             self.agents.add(agent)
             self.busy += 1
             self.most_busy = max(self.most_busy, self.busy)

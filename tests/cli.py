@@ -7,7 +7,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.childenv import child_env
+from tests.childenv import ROOT, child_env
 from tests.children import run
 
 
@@ -38,10 +38,18 @@ LOG_LEVEL = "INFO"
 
 
 def ckmon(
-    config: Path, *args: str, timeout: float = 120, env: dict[str, str] | None = None
+    config: Path,
+    *args: str,
+    timeout: float = 120,
+    env: dict[str, str] | None = None,
+    at: datetime | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run the real `ckmon` command in a child process (a Twisted reactor runs once per process),
-    with `env` added to its environment."""
+    with `env` added to its environment; `at`: with its clock moved to that moment (`tests.travel`).
+    """
     variables = child_env(CKMON_CONFIG=str(config), **(env or {}))
     command = [sys.executable, "-m", "digest", *args]
+    if at is not None:
+        command = [sys.executable, "-m", "tests.travel", at.isoformat(), *args]
+        variables["PYTHONPATH"] = str(ROOT)  # the child starts in the workspace, not the project
     return run(command, cwd=config.parent, env=variables, timeout=timeout)

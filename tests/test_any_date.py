@@ -1,14 +1,26 @@
 """Tests hold on any date: the loopback servers render fixture dates relative to the moment they
-start (`render_dates`)."""
+start (`render_dates`), and a crawl a year from now stores what it stores today.
+
+The year-ahead crawl is the guard: an absolute date slipped back into tests/sites (or into the
+servers) makes an article too old for the crawl's default window a year from now, and this test
+fails on any day, not only once that date has aged.
+"""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from digest.dates import parse_date
+from digest.edition import edition_key
 from digest.localsite import render_dates
+from tests.cli import ckmon
+from tests.crawlsite import EXPECTED, serve_sites, workspace
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)  # a Wednesday
 
@@ -52,3 +64,24 @@ def test_absolute_dates_and_other_braces_are_left_alone() -> None:
 def test_an_unknown_form_is_an_error() -> None:
     with pytest.raises(ValueError, match="unknown date format 'rss'"):
         render_dates(b"{{ago:1d:rss}}", NOW)
+
+
+def test_a_crawl_a_year_from_now_stores_what_it_stores_today(tmp_path: Path) -> None:
+    """`ckmon run` over the five sample outlets with the clock a year ahead, for this process (the
+    loopback server) and the child alike, in the crawl's default window (no --since)."""
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=365), tick=True):
+        ahead = datetime.now(UTC)
+        with serve_sites() as (base, _):
+            config = workspace(tmp_path, base, "ahead")
+            ran = ckmon(config, "run", at=datetime.now(UTC))
+    assert ran.returncode == 0, ran.stdout + ran.stderr[-3000:]
+    with sqlite3.connect(config.parent / "data" / "ckmon.sqlite") as db:
+        urls = [url for (url,) in db.execute("SELECT canonical_url FROM articles")]
+        started = [when for (when,) in db.execute("SELECT started_at FROM crawl_runs")]
+    assert sorted("/" + url.split("/", 3)[3] for url in urls) == sorted(EXPECTED)
+    # The child's clock was a year ahead too: its runs and its edition are of that day.
+    assert len(started) == 5
+    for when in started:
+        assert abs(datetime.fromisoformat(when).replace(tzinfo=UTC) - ahead) < timedelta(hours=1)
+    key = edition_key(ahead, ZoneInfo("Asia/Phnom_Penh"))
+    assert f"edition {key} sent" in ran.stdout, ran.stdout

@@ -47,9 +47,10 @@ def ckmon(
     """Run the real `ckmon` command in a child process (a Twisted reactor runs once per process),
     with `env` added to its environment; `at`: with its clock moved to that moment (`tests.travel`).
     """
-    variables = child_env(CKMON_CONFIG=str(config), **(env or {}))
+    extra = dict(env or {})
     command = [sys.executable, "-m", "digest", *args]
     if at is not None:
         command = [sys.executable, "-m", "tests.travel", at.isoformat(), *args]
-        variables["PYTHONPATH"] = str(ROOT)  # the child starts in the workspace, not the project
+        extra["PYTHONPATH"] = str(ROOT)  # the child starts in the workspace, not the project
+    variables = child_env(CKMON_CONFIG=str(config), **extra)
     return run(command, cwd=config.parent, env=variables, timeout=timeout)

@@ -5,16 +5,38 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 
 from digest.localsite import serve
 from tests.childenv import ROOT
 from tests.children import Children
 
+CLOCK_AHEAD = Path(__file__).parent / "clockahead"  # its sitecustomize moves a child's clock
 SHARED = ROOT.parent / "shared"
 SITE = Path(__file__).parent / "site"  # its dates: ages before 21 Nov 2026 00:00 UTC, when written
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--clock-ahead",
+        type=float,
+        metavar="DAYS",
+        help="move the clock DAYS ahead (time-machine) for the tests and every Python child "
+        "process they start: a check that no test depends on today's date",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    days = config.getoption("--clock-ahead")
+    if days:
+        os.environ["CKMON_TEST_CLOCK_AHEAD"] = str(days)
+        inherited = os.environ.get("PYTHONPATH")
+        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(CLOCK_AHEAD), inherited) if p)
+        time_machine.travel(datetime.now(UTC) + timedelta(days=days), tick=True).start()
 
 
 @pytest.fixture(scope="session")

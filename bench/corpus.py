@@ -1,9 +1,9 @@
 """Relevance, topic and duplicate figures on the labelled corpus, beside baselines from the same run.
 
 The corpus (../shared/corpus/labels.jsonl) stores labels, not page texts. The texts are read from a
-cache kept outside the repository: a JSON object {url: page opening text} (default
-/work/cache/corpus/pages.json, or --pages / $CKMON_CORPUS_PAGES). Rows without cached text are
-skipped and counted.
+cache kept outside the repository: a JSON object {url: page opening text} (--pages, else
+$CKMON_CORPUS_PAGES, else ckmon/corpus/pages.json in the user's cache folder, $XDG_CACHE_HOME or
+~/.cache). Rows without cached text are skipped and counted.
 
 Every figure comes from `digest.tagging.tag_records`, the code behind `ckmon tag` (which runs the
 pipeline's own ingest). Baselines:
@@ -155,11 +155,18 @@ def duplicates(rows: list[dict], out: dict[str, dict], texts: dict[str, str]) ->
     print(f"  same-event pairs wrongly merged: {len(ours & events)} of {len(events)}")
 
 
+def default_pages() -> Path:
+    """$CKMON_CORPUS_PAGES, else ckmon/corpus/pages.json in the user's cache folder (XDG)."""
+    if named := os.environ.get("CKMON_CORPUS_PAGES"):
+        return Path(named)
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "ckmon" / "corpus" / "pages.json"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--labels", type=Path, default=ROOT.parent / "shared/corpus/labels.jsonl")
-    default_pages = os.environ.get("CKMON_CORPUS_PAGES", "/work/cache/corpus/pages.json")
-    parser.add_argument("--pages", type=Path, default=Path(default_pages))
+    parser.add_argument("--pages", type=Path, default=default_pages())
     parser.add_argument("-v", "--verbose", action="store_true", help="list every miss")
     args = parser.parse_args()
     texts: dict[str, str] = json.loads(args.pages.read_text(encoding="utf-8"))

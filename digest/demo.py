@@ -12,7 +12,7 @@ from pathlib import Path
 from digest.config import Config
 from digest.deliver.publish import Publishing, write_edition
 from digest.fetch.crawl import run_crawl
-from digest.fetch.localsite import serve
+from digest.fetch.localsite import render_dates, serve
 from digest.store.engine import make_sessionmaker
 
 SAMPLE_OUTLETS = {
@@ -49,13 +49,13 @@ def sources_toml(base: str) -> str:
     return "\n".join(entries)
 
 
-def keep_sample_pages(site: Path, folder: Path) -> Path:
+def keep_sample_pages(site: Path, folder: Path, now: datetime) -> Path:
     """Copies of the sample pages in `folder`, for the edition's links to open once the demo's
-    server is gone (their `{BASE}` is the folder)."""
+    server is gone (their `{BASE}` is the folder, their dates as the server renders them)."""
     folder.mkdir(parents=True, exist_ok=True)
     for page in site.glob("*.html"):
-        text = page.read_text(encoding="utf-8").replace("{BASE}", folder.as_uri())
-        (folder / page.name).write_text(text, encoding="utf-8")
+        text = render_dates(page.read_bytes(), now).decode("utf-8")
+        (folder / page.name).write_text(text.replace("{BASE}", folder.as_uri()), encoding="utf-8")
     return folder
 
 
@@ -83,8 +83,9 @@ def run_demo(config: Config, clock: Callable[[], datetime]) -> Iterator[str]:
     # fictional stories: never to be taken for the week's real edition
     publishing = replace(Publishing.from_config(demo_config), subject_tag="[sample]")
     site = Path(str(resources.files("digest").joinpath("demo_site")))
-    samples = keep_sample_pages(site, (config.base_dir / "demo" / "samples").resolve())
-    with serve(site) as (base, _), tempfile.TemporaryDirectory() as tmp:
+    now = clock()  # the sample pages' dates: as old before it as on the demo's server
+    samples = keep_sample_pages(site, (config.base_dir / "demo" / "samples").resolve(), now)
+    with serve(site, now=now) as (base, _), tempfile.TemporaryDirectory() as tmp:
         registry = Path(tmp) / "sources.toml"
         registry.write_text(sources_toml(base), encoding="utf-8")
         yield f"demo: serving sample pages at {base} (sample content, not real news)"

@@ -1,7 +1,9 @@
 """Loopback servers for the bad-input tests: one port per outlet, so each feed's articles have their
 own addresses, and special paths that misbehave the way real servers do.
 
-Files under the served folder have `{BASE}` replaced by the address of the port that serves them.
+Files under the served folder have `{BASE}` replaced by the address of the port that serves them,
+and `{{ago:...}}` by a date that long before the servers started (`digest.fetch.localsite.render_dates`;
+the dates under tests/badinput were written as ages before 21 November 2026, 00:00 UTC).
 `.html` is sent as `text/html` without a charset (a page declares its own, or does not).
 Special paths (any port): /bomb.html (gzip bomb), /loop/a.html and /loop/b.html (redirect to each
 other), /slow.html (answers after `SLOW_SECONDS`), /busy.html (429 with Retry-After: 1 the first
@@ -18,9 +20,12 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from digest.fetch.localsite import render_dates
 
 BOMB_SIZE = 32 * 1024 * 1024  # decompressed; about 32 kB on the wire
 SLOW_SECONDS = 30.0  # never within the test's DOWNLOAD_TIMEOUT, however busy the machine
@@ -33,12 +38,16 @@ TYPES = {".html": "text/html", ".xml": "application/xml"}
 # A good article page, written for these tests (not taken from any outlet).
 GENERATED = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>Cambodia and Korea generated story {n}</title>
-<meta property="article:published_time" content="2026-11-18T08:00:00+07:00"></head>
+<meta property="article:published_time" content="{{ago:3d1h:iso+07:00}}"></head>
 <body><article><h1>Cambodia and Korea generated story {n}</h1>
 <p>Officials from Cambodia and South Korea met in Phnom Penh for generated story {n}, a page
 written for ckmon's bad-input tests.</p>
 <p>The Korean embassy said meeting {n} covered trade, labour and tourism between the two.</p>
 </article></body></html>"""
+
+
+def _generated(n: str, now: datetime) -> bytes:
+    return render_dates(GENERATED.replace("{n}", n).encode(), now)
 
 
 @dataclass
@@ -57,7 +66,11 @@ class Hits:
 
 
 def _handler(
-    root: Path, extra: dict[str, bytes], hits: Hits, state: dict[tuple[int, str], int]
+    root: Path,
+    extra: dict[str, bytes],
+    hits: Hits,
+    state: dict[tuple[int, str], int],
+    now: datetime,
 ) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -88,24 +101,24 @@ def _handler(
                 self._send(302, b"", {"Location": f"{base}/loop/{other}.html"})
             elif path == "slow.html":
                 time.sleep(SLOW_SECONDS)
-                self._send(200, GENERATED.format(n="slow").encode(), html)
+                self._send(200, _generated("slow", now), html)
             elif path == "busy.html":
                 key = (port, path)
                 state[key] = state.get(key, 0) + 1
                 if state[key] == 1:
                     self._send(429, b"slow down", {"Retry-After": "1"})
                 else:
-                    self._send(200, GENERATED.format(n="busy").encode(), html)
+                    self._send(200, _generated("busy", now), html)
             elif path == "binary.html":
                 self._send(200, PNG, {"Content-Type": "image/png"})
             elif path == "garbage.html":
                 self._send(200, PNG * 40, html)
             elif m := re.fullmatch(r"gen/(\d+)\.html", path):
-                self._send(200, GENERATED.format(n=m.group(1)).encode(), html)
+                self._send(200, _generated(m.group(1), now), html)
             elif path in extra:
                 self._send(
                     200,
-                    extra[path].replace(b"{BASE}", base.encode()),
+                    render_dates(extra[path].replace(b"{BASE}", base.encode()), now),
                     {"Content-Type": TYPES[".xml"]},
                 )
             else:
@@ -113,7 +126,7 @@ def _handler(
                 if not path or root.resolve() not in target.parents or not target.is_file():
                     self._send(404, b"not found", {"Content-Type": "text/plain"})
                     return
-                body = target.read_bytes().replace(b"{BASE}", base.encode())
+                body = render_dates(target.read_bytes().replace(b"{BASE}", base.encode()), now)
                 ctype = TYPES.get(target.suffix, "application/octet-stream")
                 self._send(200, body, {"Content-Type": ctype})
 
@@ -129,7 +142,7 @@ def serve_ports(
 ) -> Iterator[tuple[list[str], Hits]]:
     """`count` servers of `root` on 127.0.0.1; yields their base URLs and the shared hit log."""
     hits = Hits()
-    handler = _handler(root, extra or {}, hits, {})
+    handler = _handler(root, extra or {}, hits, {}, datetime.now(UTC))
     with ExitStack() as stack:
         bases = []
         for _ in range(count):

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.children import run
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
@@ -22,7 +24,7 @@ def headless_chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
         pytest.skip("chromium is not installed (apt-get install chromium)")
-    return subprocess.run(
+    return run(  # chromium starts helper processes: a time-out ends them all
         [
             CHROMIUM,
             "--headless",
@@ -36,8 +38,6 @@ def headless_chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess
             f"--user-data-dir={tmp_path / 'chromium-profile'}",
             *args,
         ],
-        capture_output=True,
-        text=True,
         timeout=90,
     )
 

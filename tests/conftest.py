@@ -1,18 +1,42 @@
-"""Shared fixtures: the loopback test site, ../shared, and the PostgreSQL and Redis test servers."""
+"""Shared fixtures: the loopback test site, ../shared, child processes, and the PostgreSQL and Redis
+test servers."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 
 from digest.fetch.localsite import serve
 from tests.childenv import ROOT
+from tests.children import Children
 
+CLOCK_AHEAD = Path(__file__).parent / "clockahead"  # its sitecustomize moves a child's clock
 SHARED = ROOT.parent / "shared"
-SITE = Path(__file__).parent / "site"
+SITE = Path(__file__).parent / "site"  # its dates: ages before 21 Nov 2026 00:00 UTC, when written
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--clock-ahead",
+        type=float,
+        metavar="DAYS",
+        help="move the clock DAYS ahead (time-machine) for the tests and every Python child "
+        "process they start: a check that no test depends on today's date",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    days = config.getoption("--clock-ahead")
+    if days:
+        os.environ["CKMON_TEST_CLOCK_AHEAD"] = str(days)
+        inherited = os.environ.get("PYTHONPATH")
+        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(CLOCK_AHEAD), inherited) if p)
+        time_machine.travel(datetime.now(UTC) + timedelta(days=days), tick=True).start()
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +55,17 @@ def site() -> Iterator[tuple[str, list[str]]]:
     """tests/site served on loopback: (base URL, paths requested so far)."""
     with serve(SITE) as served:
         yield served
+
+
+@pytest.fixture
+def children() -> Iterator[Children]:
+    """Starts long-lived child processes for the test; kills them all (and whatever they started)
+    when the test ends, passed or failed."""
+    started = Children()
+    try:
+        yield started
+    finally:
+        started.end_all()
 
 
 # --- PostgreSQL and Redis: real servers, named by CKMON_TEST_POSTGRES_URL / CKMON_TEST_REDIS_URL

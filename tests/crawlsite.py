@@ -2,7 +2,9 @@
 with what real servers do: ETag/Last-Modified and 304, gzip, redirects, 429 with Retry-After, 503.
 
 Placeholders in files: `{BASE}` (this server), `{GNEWS:/path}` (a Google News article link that
-carries this server's /path, as old-style Google News RSS links carry the publisher's URL).
+carries this server's /path, as old-style Google News RSS links carry the publisher's URL), and
+`{{ago:...}}` (a date that long before the server started: `digest.fetch.localsite.render_dates`). The
+dates under tests/sites were written as ages before `SITES_NOW`.
 Special paths: /bomb.html and /herald/bomb-sitemap.xml.gz (gzip bombs), /go/<path> (302 to http://localhost:<port>/<path>),
 /gdelt/api (429 with Retry-After: 1 on the first request), /asiadesk/edcf-loan.html (503 on the
 first request). Paths given as `trickle` are a tarpit: their body is sent one byte at a time.
@@ -24,12 +26,18 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from digest.fetch.localsite import render_dates
+
 SITES = Path(__file__).parent / "sites"
-LAST_MODIFIED = "Mon, 23 Nov 2026 00:00:00 GMT"
+# The moment the ages under tests/sites count back from when they were written (their dates then
+# were 20-24 November 2026): a test reading a file directly renders it at this moment.
+SITES_NOW = datetime(2026, 11, 25, tzinfo=UTC)
+LAST_MODIFIED = b"{{ago:2d}}"  # the validators' date, rendered like the files
 TYPES = {
     ".html": "text/html",  # no charset: pages declare theirs (EUC-KR, UTF-8) in a meta tag
     ".xml": "application/xml",
@@ -54,8 +62,9 @@ class Dripped:
 @dataclass
 class SiteLog:
     """What the crawler asked for: (path with query, status answered), when (monotonic seconds,
-    answer sent), when each request arrived, with which User-Agent, and the most requests the
-    server was ever answering at once."""
+    answer sent), when each request arrived (wall clock seconds, `time.time()`, comparable with
+    what a crawl child records), with which User-Agent, and the most requests the server was ever
+    answering at once."""
 
     hits: list[tuple[str, int]] = field(default_factory=list)
     times: list[tuple[str, float]] = field(default_factory=list)
@@ -73,7 +82,7 @@ class SiteLog:
 
     def started(self, agent: str) -> None:
         with self.lock:
-            self.arrivals.append(time.monotonic())
+            self.arrivals.append(time.time())
             self.agents.add(agent)
             self.busy += 1
             self.most_busy = max(self.most_busy, self.busy)
@@ -113,7 +122,10 @@ def _handler(
     down: set[str],
     trickle: dict[str, float],
     stopping: threading.Event,
+    now: datetime,
 ) -> type[BaseHTTPRequestHandler]:
+    last_modified = render_dates(LAST_MODIFIED, now).decode()
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -206,8 +218,9 @@ def _handler(
                 lambda m: gnews_link(self._base() + m.group(1).decode()).encode(),
                 body,
             )
+            body = render_dates(body, now)
             etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
-            validators = {"ETag": etag, "Last-Modified": LAST_MODIFIED}
+            validators = {"ETag": etag, "Last-Modified": last_modified}
             if self.headers.get("If-None-Match") == etag:
                 self._send(304, b"", validators)
                 return
@@ -233,11 +246,12 @@ def serve_sites(
     """Serve `root` on 127.0.0.1 at a free port, each answer `pause` seconds late, paths in `down`
     (the caller may change it while serving) answering 503, and the body of each path in `trickle`
     sent one byte per so many seconds (what was sent when: `SiteLog.drips`); yields (base URL,
-    request log)."""
+    request log). Dates are rendered relative to the moment the server starts."""
     log = SiteLog()
+    now = datetime.now(UTC)
     stopping = threading.Event()  # ends a dripping answer when the server stops
     handler = _handler(
-        root, log, {}, pause, down if down is not None else set(), trickle or {}, stopping
+        root, log, {}, pause, down if down is not None else set(), trickle or {}, stopping, now
     )
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -6,16 +6,16 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from tests.cli import ckmon, write_workspace
+from tests.cli import ckmon, days_ago, write_workspace
 from tests.crawlsite import serve_sites
 
 FEED = """<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Water desk</title>
 <item><title>Water plant</title><link>{BASE}/water.html</link>
-<pubDate>Tue, 24 Nov 2026 01:00:00 GMT</pubDate></item></channel></rss>"""
+<pubDate>{{ago:1d}}</pubDate></item></channel></rss>"""
 
 PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>Korean lenders fund a Cambodian water plant</title>
-<meta property="article:published_time" content="2026-11-24T08:00:00+07:00"></head>
+<meta property="article:published_time" content="{{ago:1d:iso+07:00}}"></head>
 <body><article><h1>Korean lenders fund a Cambodian water plant</h1>
 <p>South Korea's development fund signed a loan with Cambodia in Phnom Penh on Monday for a
 water treatment plant, an article written for ckmon's retry test.</p>
@@ -43,21 +43,21 @@ def test_an_article_that_failed_with_503_is_fetched_on_the_next_run(tmp_path: Pa
         config.write_text(
             config.read_text() + "RETRY_TIMES = 1\nCKMON_RETRY_BACKOFF = 0.1\n", encoding="utf-8"
         )
-        first = ckmon(config, "crawl", "-v", "--since", "2026-11-01")
+        first = ckmon(config, "crawl", "-v", "--since", days_ago(30))
         assert "article fetch failed" in first.stderr and "HTTP 503" in first.stderr, first.stderr
         assert ("/water.html", 503) in log.hits
         assert _stored(config) == []
 
         down.clear()
         log.clear()
-        second = ckmon(config, "crawl", "-v", "--since", "2026-11-01")
+        second = ckmon(config, "crawl", "-v", "--since", days_ago(30))
         assert second.returncode == 0, second.stderr
         # the feed read whole (no validator saved after the failed page), then the page
         assert ("/feed.xml", 200) in log.hits, log.hits
         assert _stored(config) == ["Korean lenders fund a Cambodian water plant"]
 
         log.clear()
-        third = ckmon(config, "crawl", "-v", "--since", "2026-11-01")
+        third = ckmon(config, "crawl", "-v", "--since", days_ago(30))
         assert third.returncode == 0, third.stderr
         assert ("/feed.xml", 304) in log.hits  # now the validator is kept
         assert not [path for path, _ in log.hits if path == "/water.html"]

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests.badsite import serve_ports
-from tests.cli import ckmon, write_workspace
+from tests.cli import ckmon, days_ago, write_workspace
 
 CASES = Path(__file__).parent / "badinput"
 HUGE_ITEMS = 20_000
@@ -48,10 +48,8 @@ def _huge_feed() -> bytes:
 
 
 def _minutes_before(n: int) -> str:
-    from datetime import UTC, datetime, timedelta
-
-    when = datetime(2026, 11, 20, 12, 0, tzinfo=UTC) - timedelta(minutes=n)
-    return when.strftime("%a, %d %b %Y %H:%M:%S GMT")
+    """Half a day and `n` minutes before the server started, rendered by the server."""
+    return f"{{{{ago:12h{n}m}}}}"
 
 
 def _stats_by_run(output: str) -> dict[int, dict[str, int]]:
@@ -88,7 +86,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                 "CONCURRENT_REQUESTS_PER_DOMAIN = 16\nDOWNLOAD_TIMEOUT = 4\nRETRY_TIMES = 1\n"
                 f"CKMON_RETRY_BACKOFF = 0.1\nCKMON_FEED_MAX_ENTRIES = {HUGE_KEPT}\n"
             )
-        result = ckmon(config, "crawl", "-v", "--since", "2026-01-01", timeout=180)
+        result = ckmon(config, "crawl", "-v", "--since", days_ago(30), timeout=180)
         paths = {base: hits.paths(int(base.rsplit(":", 1)[1])) for base in bases}
     output = result.stdout + result.stderr
     db = sqlite3.connect(tmp / "data" / "ckmon.sqlite")

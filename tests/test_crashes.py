@@ -41,7 +41,7 @@ POINTS = [
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[str]]]:
     root = tmp_path_factory.mktemp("site")
-    paths = write_numbered_site(root, PAGES, published="2026-11-24T10:00:00+00:00")
+    paths = write_numbered_site(root, PAGES)
     with serve_sites(root) as (base, _):  # answers with ETag/Last-Modified, and 304
         yield base, paths
 
@@ -61,9 +61,7 @@ def _workspace(tmp: Path, base: str, port: int, cafile: Path) -> Path:
         f'[numbered]\ntitle = "Numbered Post"\nlang = "en"\nhome = "{base}/"\nkind = "feed"\n'
         f'feeds = ["{base}/feed.xml"]\nbilateral = true\n',
     )
-    text = config.read_text(encoding="utf-8").replace(
-        "[crawl]\n", "[crawl]\nbackfill_days = 100000\n", 1
-    )
+    text = config.read_text(encoding="utf-8")
     to = ", ".join(f'"{r}"' for r in RECIPIENTS)
     text = text.replace(
         "[scrapy]\n",

@@ -11,13 +11,19 @@ import pytest
 
 from digest.errors import ConfigError
 from digest.fetch.aggregator_feeds import gnews_publisher_url, is_aggregator_page, parse_gdelt
+from digest.fetch.localsite import render_dates
 from digest.fetch.sitemap_xml import language_matches, parse_sitemap
 from digest.fetch.sources import load_sources
-from tests.crawlsite import SITES, gnews_link
+from tests.crawlsite import SITES, SITES_NOW, gnews_link
+
+
+def _served(path: str) -> bytes:
+    """A file of tests/sites with its dates as the server renders them, started at SITES_NOW."""
+    return render_dates((SITES / path).read_bytes(), SITES_NOW)
 
 
 def test_news_sitemap_fields() -> None:
-    entries = parse_sitemap((SITES / "herald" / "news-sitemap.xml").read_bytes())
+    entries = parse_sitemap(_served("herald/news-sitemap.xml"))
     first = entries[0]
     assert first.loc == "{BASE}/herald/workers-euckr.html"
     assert first.title == "캄보디아 근로자 고용허가제 쿼터 확대"
@@ -28,7 +34,7 @@ def test_news_sitemap_fields() -> None:
 
 
 def test_sitemap_index() -> None:
-    entries = parse_sitemap((SITES / "herald" / "sitemap-index.xml").read_bytes())
+    entries = parse_sitemap(_served("herald/sitemap-index.xml"))
     assert all(e.is_index for e in entries)
     assert entries[-1].lastmod == datetime(2019, 12, 31, 0, 0, tzinfo=UTC)
 
@@ -85,7 +91,7 @@ def test_google_news_link_resolves_to_publisher() -> None:
 
 
 def test_gdelt_answer() -> None:
-    found = parse_gdelt((SITES / "gdelt" / "api.json").read_bytes())
+    found = parse_gdelt(_served("gdelt/api.json"))
     assert [a.language for a in found] == ["English", "Korean", "English"]
     assert found[0].seen == datetime(2026, 11, 23, 6, 15, tzinfo=UTC)
     with pytest.raises(ValueError, match="not GDELT JSON"):

@@ -8,8 +8,9 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
-from tests.cli import ckmon, write_workspace
+from tests.cli import ckmon, days_ago, write_workspace
 from tests.crawlsite import EXPECTED, UNREACHABLE, SiteLog, serve_sites, workspace
+from tests.gaterecorder import recorded, with_gate_recorder
 
 DISCOVERY = {
     "/gazette/feed.rss",
@@ -41,7 +42,7 @@ def test_crawl_twice_then_replay(tmp_path: Path) -> None:
     archive = tmp_path / "run.warc.gz"
     with serve_sites(pause=0.05) as (base, log):
         live = workspace(tmp_path, base, "live")
-        first = ckmon(live, "crawl", "-v", "-a", "since=2026-01-01", "--record", str(archive))
+        first = ckmon(live, "crawl", "-v", "-a", f"since={days_ago(30)}", "--record", str(archive))
         out = first.stdout + first.stderr
         assert first.returncode == 0, out
         for outlet in ("gazette", "herald", "khmerdaily", "gnews_test", "gdelt_test"):
@@ -97,7 +98,7 @@ def test_crawl_twice_then_replay(tmp_path: Path) -> None:
         assert log.most_busy == 1
 
         log.clear()
-        second = ckmon(live, "crawl", "-v", "--since", "2026-01-01")
+        second = ckmon(live, "crawl", "-v", "--since", days_ago(30))
         assert second.returncode == 0, second.stdout + second.stderr
         assert "0 new articles" in second.stderr + second.stdout
         assert article_paths(log) == set()  # nothing changed: no article is asked for
@@ -121,7 +122,7 @@ def test_crawl_twice_then_replay(tmp_path: Path) -> None:
         # only what is not stored (the bomb, the refused redirect) is asked for again.
         log.clear()
         live.write_text(live.read_text() + "CKMON_FULL_FETCH_DAYS = 0\n", encoding="utf-8")
-        third = ckmon(live, "crawl", "-v", "--since", "2026-01-01")
+        third = ckmon(live, "crawl", "-v", "--since", days_ago(30))
         assert third.returncode == 0, third.stdout + third.stderr
         assert dict(log.hits)["/gazette/feed.rss"] == 200
         assert article_paths(log) == {
@@ -148,7 +149,7 @@ def test_crawl_twice_then_replay(tmp_path: Path) -> None:
 
     # The server is gone: the replay answers everything from the archive.
     replay = workspace(tmp_path, base, "replay")
-    replayed = ckmon(replay, "crawl", "-v", "--since", "2026-01-01", "--replay", str(archive))
+    replayed = ckmon(replay, "crawl", "-v", "--since", days_ago(30), "--replay", str(archive))
     assert replayed.returncode == 0, replayed.stdout + replayed.stderr
     assert stored(replay.parent / "data" / "ckmon.sqlite") == articles
 
@@ -156,7 +157,9 @@ def test_crawl_twice_then_replay(tmp_path: Path) -> None:
 def test_an_outlet_delay_spaces_every_request_to_its_discovery_host(tmp_path: Path) -> None:
     # A search API's rate limit (GDELT asks for 5 s between requests), declared by one outlet,
     # holds for every crawler reaching that host: here the listing outlet shares it. The crawl's
-    # own delay is 0.
+    # own delay is 0. Measured on what the crawl recorded (when the host gate booked each request
+    # to start, when it let it go) and what the server recorded (when each request arrived), not on
+    # the gaps between arrivals, which a busy machine stretches and squeezes.
     with serve_sites() as (base, log):
         config = workspace(tmp_path, base, "delay")
         sources = config.parent / "sources.toml"
@@ -165,17 +168,29 @@ def test_an_outlet_delay_spaces_every_request_to_its_discovery_host(tmp_path: Pa
             sources.read_text(encoding="utf-8").replace(feeds_line, feeds_line + "delay = 0.5\n"),
             encoding="utf-8",
         )
-        ran = ckmon(config, "crawl", "-v", "gazette", "khmerdaily", "--since", "2026-01-01")
+        recorder = with_gate_recorder(config)
+        ran = ckmon(
+            config, "crawl", "-v", "gazette", "khmerdaily", "--since", days_ago(30), env=recorder
+        )
         assert ran.returncode == 0, ran.stdout + ran.stderr
-        times = list(log.arrivals)
+        arrivals = list(log.arrivals)
         paths = log.paths()
     assert any("/gazette/" in p for p in paths) and any("/khmerdaily/" in p for p in paths)
-    assert len(times) >= 6
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-    # Half a second apart, give or take the scheduling of two processes on a busy machine
-    # (without the delay the gaps are milliseconds)
-    assert min(gaps) >= 0.3, gaps
-    assert times[-1] - times[0] >= 0.5 * (len(times) - 1) - 0.1, gaps
+    gated = [row for row in recorded(config) if row["url"].startswith(base)]
+    assert len(gated) == len(arrivals) >= 6, (gated, paths)  # every request went through the gate
+    booked = [row["booked"] for row in gated]
+    # Half a second between the starts the gate gave (to within float rounding of clock seconds)
+    # (without the delay they are milliseconds apart)
+    gaps = [b - a for a, b in zip(booked, booked[1:], strict=False)]
+    assert min(gaps) >= 0.5 - 1e-6, gaps
+    assert booked[-1] - booked[0] >= 0.5 * (len(booked) - 1) - 1e-6, gaps
+    # No request left before its start, and none reached the server earlier than half a second
+    # after the previous request's start (one request at a time: arrivals are in gate order).
+    assert all(row["left"] >= row["booked"] for row in gated), gated
+    assert log.most_busy == 1
+    assert all(arrival >= row["left"] for arrival, row in zip(arrivals, gated, strict=True))
+    pairs = zip(booked[:-1], arrivals[1:], strict=True)
+    assert all(later >= start + 0.5 - 1e-6 for start, later in pairs), (booked, arrivals)
 
 
 def test_attempts_that_never_reach_a_delayed_host_do_not_wait_for_its_delay(tmp_path: Path) -> None:

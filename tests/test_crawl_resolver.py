@@ -43,7 +43,11 @@ def test_crawl_refused_at_resolution_even_without_the_middleware(
         encoding="utf-8",
     )
     config = tmp_path / "ckmon.toml"
-    config.write_text('[crawl]\nsources_file = "sources.toml"\n', encoding="utf-8")
+    config.write_text(  # no politeness delays: both crawls ask a loopback server
+        '[crawl]\nsources_file = "sources.toml"\n\n'
+        "[scrapy]\nDOWNLOAD_DELAY = 0\nAUTOTHROTTLE_ENABLED = false\n",
+        encoding="utf-8",
+    )
     env = child_env(CKMON_CONFIG=str(config))
     command = [
         sys.executable,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -19,7 +17,7 @@ from digest.deliver.publish_locked import publish_due_locked
 from digest.store.claims import held, hold_for_transaction
 from digest.store.engine import create_store_engine, make_engine, make_sessionmaker
 from digest.store.models import Delivery, Edition, Outlet
-from tests.childenv import child_env
+from tests.children import Children
 from tests.smtpserver import PASSWORD, USER, Recorder, free_port, self_signed, smtp_server
 from tests.threads import run_together
 from tests.weekdata import make_config
@@ -127,7 +125,7 @@ def test_two_schedulers_due_at_once_make_one_edition_sent_once(
 
 
 def test_two_scheduler_processes_send_the_edition_once(
-    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, children: Children
 ) -> None:
     """Two `ckmon digest --send` processes started together on one store, mailing through a real
     SMTP server: one edition, and each recipient gets one message."""
@@ -140,19 +138,8 @@ def test_two_scheduler_processes_send_the_edition_once(
         to=("desk@example.org", "editor@example.org"),
     )
     make_sessionmaker(store_url)  # the schema, before the race
-    env = child_env(CKMON_CONFIG=str(tmp_path / "ckmon.toml"))
     with smtp_server(recorder, port, cert):
-        schedulers = [
-            subprocess.Popen(
-                [sys.executable, "-m", "digest", "digest", "--send"],
-                cwd=tmp_path,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for _ in range(2)
-        ]
+        schedulers = [children.ckmon(tmp_path / "ckmon.toml", "digest", "--send") for _ in range(2)]
         outputs = [scheduler.communicate(timeout=120) for scheduler in schedulers]
     for scheduler, (out, err) in zip(schedulers, outputs, strict=True):
         assert scheduler.returncode == 0, out + err[-3000:]

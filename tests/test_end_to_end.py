@@ -11,7 +11,7 @@ from email import policy
 from pathlib import Path
 
 from tests.childenv import child_env
-from tests.cli import ckmon, write_workspace
+from tests.cli import ckmon, days_ago, write_workspace
 from tests.crawlsite import DEAD_OUTLET
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +32,7 @@ def test_crawl_then_digest(tmp_path: Path, site: tuple[str, list[str]]) -> None:
     base, requested = site
     config = write_workspace(tmp_path, _sources(base))
 
-    crawled = ckmon(config, "crawl", "-v", "--since", "2026-01-01")
+    crawled = ckmon(config, "crawl", "-v", "--since", days_ago(30))
     assert crawled.returncode == 0, crawled.stderr  # a dead article link is not a dead outlet
     assert "gazette: ok, 3 new, 2 relevant" in crawled.stdout, crawled.stdout + crawled.stderr
 
@@ -80,7 +80,7 @@ def test_scrapy_crawl_exports_the_new_relevant_articles(
     config = write_workspace(tmp_path, _sources(base))
     out = tmp_path / "out.jsonl"
 
-    ran = _scrapy_crawl(config, "gazette", "-a", "since=2026-01-01", "-O", str(out))
+    ran = _scrapy_crawl(config, "gazette", "-a", f"since={days_ago(30)}", "-O", str(out))
 
     assert ran.returncode == 0, ran.stderr
     items = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
@@ -95,7 +95,7 @@ def test_scrapy_crawl_exports_the_new_relevant_articles(
     db = sqlite3.connect(tmp_path / "data" / "ckmon.sqlite")
     assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 3  # every one is stored
 
-    again = _scrapy_crawl(config, "gazette", "-a", "since=2026-01-01", "-O", str(out))
+    again = _scrapy_crawl(config, "gazette", "-a", f"since={days_ago(30)}", "-O", str(out))
     assert again.returncode == 0, again.stderr
     assert out.read_text(encoding="utf-8") == ""  # -O overwrites; nothing new this time
 

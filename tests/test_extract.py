@@ -5,16 +5,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from digest.analysis.extract import extract_article
+from digest.fetch.localsite import render_dates
 
 SITE = Path(__file__).parent / "site"
+SITE_NOW = datetime(
+    2026, 11, 21, tzinfo=UTC
+)  # the moment tests/site's date placeholders count back from
+
+
+def _page(name: str, base: str) -> str:
+    """A page of tests/site as its server sends it, had the server started at `SITE_NOW`."""
+    raw = (SITE / name).read_bytes().replace(b"{BASE}", base.encode())
+    return render_dates(raw, SITE_NOW).decode("utf-8")
 
 
 def test_page_written_for_tests() -> None:
-    html = (
-        (SITE / "fta-talks.html")
-        .read_text(encoding="utf-8")
-        .replace("{BASE}", "https://gazette.test")
-    )
+    html = _page("fta-talks.html", "https://gazette.test")
     article = extract_article(html, "https://gazette.test/fta-talks.html?utm_source=x")
     assert article.title == "Seoul and Phnom Penh open talks on wider FTA"
     assert article.published == datetime(2026, 11, 18, 1, 0, tzinfo=UTC)
@@ -26,9 +32,7 @@ def test_page_written_for_tests() -> None:
 
 
 def test_korean_page_language() -> None:
-    html = (
-        (SITE / "workers-ko.html").read_text(encoding="utf-8").replace("{BASE}", "https://g.test")
-    )
+    html = _page("workers-ko.html", "https://g.test")
     assert extract_article(html, "https://g.test/workers-ko.html").lang == "ko"
 
 

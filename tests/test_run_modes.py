@@ -5,33 +5,25 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from digest.config import load_config
+from digest.deliver.edition import edition_key
 from digest.runlock import hold_lock
-from tests.childenv import child_env
+from tests.children import Children
 from tests.cli import ckmon
 from tests.crawlsite import DEAD_OUTLET, UNREACHABLE
 from tests.slow_site import slow_site, workspace
 
 ARTICLES = 6
-
-
-def _start(config: Path, *args: str) -> subprocess.Popen[str]:
-    env = child_env(CKMON_CONFIG=str(config))
-    return subprocess.Popen(
-        [sys.executable, "-m", "digest", *args],
-        cwd=config.parent,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+PP = ZoneInfo("Asia/Phnom_Penh")  # the default time zone: editions are named by its weeks
+# Scrapy's line once a stop has begun: no request starts after it, the one in flight is finished.
+STOPPING = "Closing spider (shutdown)"
 
 
 def _db(tmp: Path) -> sqlite3.Connection:
@@ -50,14 +42,15 @@ def _assert_store_whole(db: sqlite3.Connection) -> int:
     return db.execute("SELECT count(*) FROM articles").fetchone()[0]
 
 
-def test_two_concurrent_runs_exactly_one_works(tmp_path: Path) -> None:
-    with slow_site(ARTICLES, delay=0.4) as site:
+def test_two_concurrent_runs_exactly_one_works(tmp_path: Path, children: Children) -> None:
+    with slow_site(ARTICLES, hold_after=1) as site:
         config = workspace(tmp_path, site.base)
-        first = _start(config, "run")
-        site.wait_for(1)  # the first run holds the lock and is crawling
+        first = children.ckmon(config, "run")
+        site.wait_held(first)  # the first run holds the lock and is crawling, until released
         began = time.monotonic()
         second = ckmon(config, "run")
         second_took = time.monotonic() - began
+        site.release()
         out, err = first.communicate(timeout=120)
 
     assert second.returncode == 75, second.stdout + second.stderr
@@ -73,12 +66,14 @@ def test_two_concurrent_runs_exactly_one_works(tmp_path: Path) -> None:
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
 
 
-def test_sigterm_during_crawl_then_next_run_completes(tmp_path: Path) -> None:
-    with slow_site(ARTICLES, delay=0.5) as site:
+def test_sigterm_during_crawl_then_next_run_completes(tmp_path: Path, children: Children) -> None:
+    with slow_site(ARTICLES, hold_after=2) as site:
         config = workspace(tmp_path, site.base)
-        run = _start(config, "run")
-        site.wait_for(2)
+        run = children.ckmon(config, "run", "-v")  # -v: Scrapy's log, where it says it stops
+        site.wait_held(run)  # two articles stored, the third in flight
         run.send_signal(signal.SIGTERM)
+        run.wait_for_line(STOPPING)
+        site.release()
         out, err = run.communicate(timeout=60)
         served_before = len(site.served)
 
@@ -100,7 +95,7 @@ def test_sigterm_during_crawl_then_next_run_completes(tmp_path: Path) -> None:
 
 
 def test_quiet_run_prints_nothing_on_success(tmp_path: Path) -> None:
-    with slow_site(2, delay=0) as site:
+    with slow_site(2) as site:
         config = workspace(tmp_path, site.base, '\n[log]\nfile = "log/ckmon.log"\n')
         quiet = ckmon(config, "run", "--quiet")
     assert quiet.returncode == 0, quiet.stderr
@@ -129,17 +124,23 @@ def test_quiet_run_still_reports_failure(tmp_path: Path) -> None:
 
 
 def test_one_failed_outlet_is_a_partial_run(tmp_path: Path) -> None:
-    with slow_site(2, delay=0) as site:
+    with slow_site(2) as site:
         config = workspace(tmp_path, site.base)
         with (tmp_path / "sources.toml").open("a", encoding="utf-8") as sources:
             sources.write("\n" + DEAD_OUTLET)
+        before = datetime.now(UTC)
         ran = ckmon(config, "run", "--quiet")
+        weeks = {edition_key(when, PP) for when in (before, datetime.now(UTC))}
     assert ran.returncode == 3, ran.stdout + ran.stderr
     assert ran.stdout == ""
     lines = ran.stderr.strip().splitlines()
     assert any(line.startswith("deadsite: FAILED") for line in lines)
     assert lines[-1].startswith("run: partial; 2 outlets, 1 failed, 2 new articles, 2 relevant;")
-    assert "edition 2026-W" in lines[-1]  # the outlets that worked still made the digest
+    # the outlets that worked still made the digest: this week's (not 2026's, as it was written)
+    assert any(f"edition {week} written to the outbox" in lines[-1] for week in weeks), (
+        weeks,
+        lines[-1],
+    )
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
 
 
@@ -157,12 +158,14 @@ def test_schedule_refuses_to_start_beside_a_run(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_schedule_stops_cleanly_mid_crawl(tmp_path: Path, signum: int) -> None:
-    with slow_site(ARTICLES, delay=0.5) as site:
+def test_schedule_stops_cleanly_mid_crawl(tmp_path: Path, signum: int, children: Children) -> None:
+    with slow_site(ARTICLES, hold_after=2) as site:
         config = workspace(tmp_path, site.base)
-        scheduler = _start(config, "schedule")
-        site.wait_for(2)  # the catch-up crawl of a fresh store is under way, in a child
+        scheduler = children.ckmon(config, "schedule")
+        site.wait_held(scheduler)  # the catch-up crawl of a fresh store is under way, in a child
         scheduler.send_signal(signum)
+        scheduler.wait_for_line(STOPPING)  # the crawl child's line, passed on by the scheduler
+        site.release()
         out, err = scheduler.communicate(timeout=90)
         served = len(site.served)
     assert scheduler.returncode == 0, err

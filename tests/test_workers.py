@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -14,34 +12,31 @@ from sqlalchemy import select
 from digest.fetch.localsite import serve, write_numbered_site
 from digest.store.engine import make_sessionmaker
 from digest.store.models import ArticleRow, CrawlRun
-from tests.childenv import child_env
-from tests.cli import write_workspace
+from tests.children import Child, Children
+from tests.cli import days_ago, write_workspace
 from tests.crawlsite import EXPECTED, serve_sites, workspace
 
 ARTICLES = 30
 
 
 def _start_worker(
-    config: Path, *args: str, store_url: str | None = None, redis_url: str | None = None
-) -> subprocess.Popen[str]:
-    env = child_env(CKMON_CONFIG=str(config))
+    children: Children,
+    config: Path,
+    *args: str,
+    store_url: str | None = None,
+    redis_url: str | None = None,
+) -> Child:
     # The URLs may carry passwords, which ckmon reads only from the environment.
+    env = {}
     if store_url:
         env["CKMON_DATABASE_URL"] = store_url
     if redis_url:
         env["CKMON_REDIS_URL"] = redis_url
-    return subprocess.Popen(
-        [sys.executable, "-m", "digest", "crawl", *args],
-        cwd=config.parent,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return children.ckmon(config, "crawl", *args, **env)
 
 
 def test_two_workers_store_every_article_once(
-    tmp_path: Path, store_url: str, redis_url: str
+    tmp_path: Path, store_url: str, redis_url: str, children: Children
 ) -> None:
     paths = write_numbered_site(tmp_path / "site", ARTICLES)
     # A little latency per page, as from a distant server, so that the two crawls overlap.
@@ -52,13 +47,14 @@ def test_two_workers_store_every_article_once(
             f'kind = "feed"\nfeeds = ["{base}/feed.xml"]\n',
         )
         workers = [
-            _start_worker(config, store_url=store_url, redis_url=redis_url) for _ in range(2)
+            _start_worker(children, config, store_url=store_url, redis_url=redis_url)
+            for _ in range(2)
         ]
         outputs = [worker.communicate(timeout=180) for worker in workers]
         first_run = Counter(requested)
         # The next run (same day): the feed is read again, only the new article is fetched.
         paths_then = write_numbered_site(tmp_path / "site", ARTICLES + 1)
-        again = _start_worker(config, store_url=store_url, redis_url=redis_url)
+        again = _start_worker(children, config, store_url=store_url, redis_url=redis_url)
         again_out, again_err = again.communicate(timeout=180)
         next_run = Counter(requested) - first_run
     for worker, (out, err) in zip(workers, outputs, strict=True):
@@ -86,7 +82,7 @@ def test_two_workers_store_every_article_once(
 
 
 def test_every_spider_kind_runs_unchanged_on_the_shared_queue(
-    tmp_path: Path, redis_url: str
+    tmp_path: Path, redis_url: str, children: Children
 ) -> None:
     """The five sample outlets (feed, sitemap index, listing, Google News, GDELT), crawled by two
     workers at once through scrapy-redis: their requests survive the trip through Redis (callbacks,
@@ -94,7 +90,8 @@ def test_every_spider_kind_runs_unchanged_on_the_shared_queue(
     with serve_sites() as (base, log):
         config = workspace(tmp_path, base, "shared")
         workers = [
-            _start_worker(config, "--since", "2026-01-01", redis_url=redis_url) for _ in range(2)
+            _start_worker(children, config, "--since", days_ago(30), redis_url=redis_url)
+            for _ in range(2)
         ]
         outputs = [worker.communicate(timeout=180) for worker in workers]
         asked = Counter(p.split("?")[0] for p in log.paths())

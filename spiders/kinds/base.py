@@ -38,16 +38,19 @@ class OutletSpider(Spider):
 
     def __init__(self, *args: Any, since: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.since = parse_since(since)
+        self._since = parse_since(since)
         self.discovery_errors: list[str] = []
 
-    @classmethod
-    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> OutletSpider:
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        if spider.since is None:
-            days = crawler.settings.getint("CKMON_BACKFILL_DAYS", 14)
-            spider.since = datetime.now(UTC) - timedelta(days=days)
-        return spider
+    @property
+    def since(self) -> datetime | None:
+        """`-a since=`, else `CKMON_BACKFILL_DAYS` back from the first time it is asked for.
+
+        Read late, not in `from_crawler`: Scrapy makes the spider before it applies the add-on's
+        settings, where `[crawl] backfill_days` of ckmon.toml comes in."""
+        if self._since is None and getattr(self, "crawler", None) is not None:
+            days = self.crawler.settings.getint("CKMON_BACKFILL_DAYS", 14)
+            self._since = datetime.now(UTC) - timedelta(days=days)
+        return self._since
 
     def count(self, key: str, n: int = 1) -> None:
         self.crawler.stats.inc_value(f"ckmon/{key}", n)

@@ -135,7 +135,7 @@ def extract_article(
     lead = picked.get("lead") or declared.description or (doc.description if doc else "") or ""
     lead = " ".join(lead.split()) or _first_paragraph(body)
     lang = _language(title, lead, body, declared.lang)
-    published, source = _published(declared, picked, text_html, marks, lang, url, now)
+    published, source = _published(declared, picked, page, marks, lang, url, now)
     if published is None and fallback_published is not None:
         published, source = fallback_published, fallback_source
     authors = _authors(picked, declared, doc)
@@ -263,7 +263,7 @@ def _language(title: str, lead: str, body: str, declared: str) -> str:
 def _published(
     declared: Declared,
     picked: dict[str, str],
-    html: str,
+    page: lxml.html.HtmlElement | None,
     marks: Callable[[], _DateMarks],
     lang: str,
     url: str,
@@ -285,7 +285,7 @@ def _published(
         when = _dated_element(marks(), lang, tz, now)
         if when is not None:
             return when, "page"
-    found = find_date(html, outputformat="%Y-%m-%dT%H:%M:%S%z", original_date=True)
+    found = _htmldate(page)
     when = (parse_iso(found, tz) or parse_iso(found[:10], tz)) if found else None
     if plausible(when, now):
         return when, "htmldate"
@@ -293,6 +293,15 @@ def _published(
         return None, ""
     when = _dated_element(marks(), lang, tz, now)
     return (when, "page") if when is not None else (None, "")
+
+
+def _htmldate(page: lxml.html.HtmlElement | None) -> str | None:
+    """htmldate's publication date of the parsed page. Only a tree is ever passed: htmldate
+    downloads any text that starts with "http" (a page whose body is an internal address would
+    be fetched past the address guard); given a tree, it only reads it (and copies it to prune)."""
+    if not isinstance(page, lxml.html.HtmlElement):  # not an assert: must hold under python -O
+        return None
+    return find_date(page, outputformat="%Y-%m-%dT%H:%M:%S%z", original_date=True)
 
 
 def _updated(

@@ -13,6 +13,7 @@ from scrapy.http import Response
 
 from digest.analysis.urls import canonical_url
 from digest.crashpoints import crashpoint
+from digest.fetch.feed_xml import read_feed
 from spiders.kinds.base import OutletSpider
 
 
@@ -32,7 +33,7 @@ def parse_feed_body(spider: OutletSpider, response: Response) -> list[Any]:
         spider.count("feed_empty_response")
         spider.logger.warning("feed response is empty: %s", response.url)
         return []
-    feed = feedparser.parse(response.body, response_headers={"content-location": response.url})
+    feed = read_feed(response.body, response.url)
     error = feed.get("bozo_exception")
     if isinstance(error, feedparser.NonXMLContentType):  # we pass no Content-Type: not a fault
         error = None

@@ -46,7 +46,7 @@ from digest.analysis.dates import (
     zone_for,
 )
 from digest.analysis.structured import Declared, read_declared
-from digest.analysis.textnorm import normalize
+from digest.analysis.textnorm import normalize, valid_markup
 from digest.analysis.urls import canonical_url
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,9 @@ def extract_article(
     when the page itself has none (`date_source` then says `fallback_source`).
     Never raises on bad markup: what cannot be found stays empty, and the caller decides.
     """
-    text_html = decode_file(html) if isinstance(html, bytes) else html
+    # Invalid code points, written or referenced, go before any parser sees them (lxml cuts a
+    # text at a lone surrogate, BeautifulSoup raises on one).
+    text_html = valid_markup(decode_file(html) if isinstance(html, bytes) else html)
     # One parse of the page, made as trafilatura makes it: the declared metadata, the headline and
     # the printed stamps are read from it, and both trafilatura passes start from it (each works
     # on its own copy). Its date-like elements are walked once, when a date search needs them.

@@ -94,7 +94,10 @@ class FeedMixin(OutletSpider):
                     response.url,
                 )
                 continue
-            key = canonical_url(response.urljoin(link))
+            absolute = self.article_link(response, link)
+            if absolute is None:
+                continue
+            key = canonical_url(absolute)
             if key in links:
                 self.count("entry_duplicate")
                 self.logger.info("duplicate feed entry skipped: %s in %s", link[:200], response.url)
@@ -115,4 +118,4 @@ class FeedMixin(OutletSpider):
                 "title": entry.get("title", ""),
                 "published": when.isoformat() if when else "",
             }
-            yield from self.follow_article(response, link, listed)
+            yield self.article_request(response, absolute, listed)

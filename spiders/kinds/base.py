@@ -163,14 +163,25 @@ class OutletSpider(Spider):
             self.count("article_empty")
             self.logger.warning("empty page, skipped: %s", response.url)
             return
-        if not isinstance(response, TextResponse) or looks_binary(response.body):
-            kind = response.headers.get("Content-Type", b"").decode("latin-1") or "unknown type"
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        text = isinstance(response, TextResponse)
+        page = page_text(response.body, content_type or None) if text else None
+        if page is None or looks_binary(page.text):
             self.count("extract_failed")
             self.count("article_not_text")
-            self.logger.warning("not a text page (%s), skipped: %s", kind, response.url)
+            self.logger.warning(
+                "not a text page (%s), skipped: %s", content_type or "unknown type", response.url
+            )
             return
-        content_type = response.headers.get("Content-Type")
-        _, html = page_text(response.body, content_type.decode("latin-1") if content_type else None)
+        if page.corrected:
+            self.count("charset_corrected")
+            self.logger.info(
+                "declared charset %s does not fit the page, read as %s: %s",
+                page.corrected,
+                page.encoding,
+                response.url,
+            )
+        html = page.text
         article = extract_article(
             html,
             response.url,

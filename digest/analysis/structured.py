@@ -144,8 +144,9 @@ def _article_node(root: HtmlElement) -> dict[str, Any]:
             log.debug("unreadable JSON-LD block skipped")
             continue
         for node in _nodes(data):
-            types = node.get("@type")
-            names = {types} if isinstance(types, str) else set(types or [])
+            types = node.get("@type")  # a name or a list of names; anything else names nothing
+            listed = types if isinstance(types, list) else [types]
+            names = {t for t in listed if isinstance(t, str)}
             if not names & ARTICLE_TYPES:
                 continue
             score = sum(bool(node.get(k)) for k in ("headline", "datePublished", "articleBody"))

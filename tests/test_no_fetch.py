@@ -137,3 +137,17 @@ def test_ckmon_extract_fetches_nothing_a_page_names(server: tuple, tmp_path: Pat
         assert json.loads(ran.stdout)["url"] == PAGE_URL
         assert "Traceback" not in ran.stderr
     assert hits.paths(port) == []
+
+
+def test_the_mail_inliner_loads_no_stylesheet(server: tuple) -> None:
+    """css-inline fetches a linked stylesheet with its own network code (no Python socket): the
+    digest's inliner is made not to, whatever HTML reaches it."""
+    from digest.deliver.render import INLINER
+
+    base, hits, port = server
+    html = (
+        f'<html><head><link rel="stylesheet" href="{base}/gen/style.css"></head>'
+        '<body><p class="x">text</p></body></html>'
+    )
+    assert "text" in INLINER.inline(html)
+    assert hits.paths(port) == []

@@ -77,6 +77,11 @@ def environment() -> Environment:
     return env
 
 
+# The mail's CSS comes from the template only: a stylesheet link is never fetched (css-inline
+# loads remote stylesheets by default, by its own network code, past the address guard).
+INLINER = css_inline.CSSInliner(load_remote_stylesheets=False)
+
+
 def page_name(key: str) -> str:
     """The archive file name of an edition's page."""
     return f"ckmon-{key}.html"
@@ -116,7 +121,7 @@ def _render(
     }
     html = env.get_template("digest.html.j2").render(context)
     text = env.get_template("digest.txt.j2").render(context)
-    return Rendered(css_inline.inline(html), text, bool(context["shortened"]))
+    return Rendered(INLINER.inline(html), text, bool(context["shortened"]))
 
 
 def render(

@@ -115,3 +115,28 @@ def test_a_store_that_refuses_inserts_fails_the_run_and_loses_nothing(two_outlet
     again = ckmon(config, "crawl", "--since", "2020-01-01", timeout=180)
     assert again.returncode == 0, again.stderr[-3000:]
     assert _stored(config) == 2 * ARTICLES
+
+
+@pytest.mark.parametrize(
+    ("stats", "reason", "cause"),
+    [
+        ({}, "finished", ""),
+        ({"ckmon/article_fetch_failed": 2}, "finished", ""),  # counted, retried next run
+        (
+            {"ckmon/store_error": "database or disk is full", "ckmon/store_failed": 4},
+            "store_failed",
+            "store failed: database or disk is full (4 articles not stored)",
+        ),
+        ({}, "store_failed", "store failed: see the log"),
+        (
+            {"spider_exceptions/count": 2, "ckmon/item_errors": 1},
+            "finished",
+            "3 errors in ckmon's code, pages or articles lost (see the log's traces)",
+        ),
+    ],
+)
+def test_what_a_crawl_lost_is_one_line(stats: dict, reason: str, cause: str) -> None:
+    """A crawl that lost something fails its outlet, whatever Scrapy's close reason."""
+    from digest.fetch.losses import lost_cause
+
+    assert lost_cause(stats, reason) == cause

@@ -17,6 +17,7 @@ import pytest
 from digest.analysis.extract import extract_article
 from digest.fetch.check import describe
 from digest.fetch.feed_xml import read_feed
+from digest.fetch.sitemap_xml import parse_sitemap
 from tests.badsite import serve_ports
 from tests.cli import ckmon
 from tests.nonet import refused_connections
@@ -108,6 +109,22 @@ def test_feed_fields_that_are_addresses_open_no_connection(server: tuple) -> Non
     assert attempts == []
     assert hits.paths(port) == []
     assert len(feed.entries) == 1 and ok, detail
+
+
+def test_a_sitemap_naming_a_dtd_and_entities_fetches_nothing(server: tuple) -> None:
+    base, hits, port = server
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        f'<!DOCTYPE urlset SYSTEM "{base}/gen/sitemap.dtd" [<!ENTITY ext SYSTEM "{base}/gen/e">]>'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<url><loc>{base}/gen/1.html&ext;</loc><lastmod>{base}/gen/2.html</lastmod></url>"
+        "</urlset>"
+    ).encode()
+    with refused_connections() as attempts:
+        entries = parse_sitemap(body)
+    assert attempts == []
+    assert hits.paths(port) == []
+    assert [e.loc for e in entries] == [f"{base}/gen/1.html"]
 
 
 @pytest.mark.parametrize("as_url", [False, True], ids=["path", "file-url"])

@@ -27,6 +27,7 @@ from digest.analysis.extract import extract_article
 from digest.analysis.structured import read_declared
 from digest.analysis.textnorm import INVALID
 from digest.fetch.feed_xml import read_feed
+from digest.fetch.pagetext import looks_binary, page_text
 from tests.badsite import serve_ports
 from tests.cli import ckmon, write_workspace
 from tests.nonet import refused_connections
@@ -93,7 +94,19 @@ BAD_LINKS = {
 NOW = datetime.now(UTC)
 DATES = st.one_of(
     st.none(),
-    st.sampled_from(["", "yesterday", "Fri, 99 Foo 99999 99:99:99 GMT", "2026-13-45", "&#xD800;"]),
+    st.sampled_from(
+        [
+            "",
+            "yesterday",
+            "Fri, 99 Foo 99999 99:99:99 GMT",
+            "2026-13-45",
+            "&#xD800;",
+            "9999-12-31T23:59:59-14:00",  # the year 10000 in UTC: raised and lost the feed
+            "0001-01-01T00:00:00+14:00",
+            "0000-00-00T00:00:00Z",
+            "2003-06-10T04:00:00+99:99",
+        ]
+    ),
     st.integers(0, 600).map(lambda h: format_datetime(NOW - timedelta(hours=h))),
     st.integers(1, 3000).map(lambda d: format_datetime(NOW + timedelta(days=d))),
     HOSTILE_TEXT,
@@ -172,35 +185,34 @@ def test_feeds_parse_without_error_and_keep_good_items(
         assert all(_valid(entry.get(key)) for key in ("title", "link", "summary", "id"))
 
 
+def _json_containers(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Lists and objects of `children`, with the keys JSON-LD readers look at."""
+    keys = st.sampled_from(
+        [
+            "@type",
+            "headline",
+            "name",
+            "author",
+            "datePublished",
+            "dateModified",
+            "url",
+            "image",
+            "description",
+            "articleBody",
+            "@graph",
+            "mainEntityOfPage",
+            "inLanguage",
+            "@id",
+            "@value",
+            "contentUrl",
+        ]
+    )
+    return st.one_of(st.lists(children, max_size=4), st.dictionaries(keys, children, max_size=6))
+
+
 JSON_VALUES = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), HOSTILE_TEXT),
-    lambda children: st.one_of(
-        st.lists(children, max_size=4),
-        st.dictionaries(
-            st.sampled_from(
-                [
-                    "@type",
-                    "headline",
-                    "name",
-                    "author",
-                    "datePublished",
-                    "dateModified",
-                    "url",
-                    "image",
-                    "description",
-                    "articleBody",
-                    "@graph",
-                    "mainEntityOfPage",
-                    "inLanguage",
-                    "@id",
-                    "@value",
-                    "contentUrl",
-                ]
-            ),
-            children,
-            max_size=6,
-        ),
-    ),
+    _json_containers,
     max_leaves=20,
 )
 
@@ -360,6 +372,7 @@ def test_any_input_is_no_exception(anything: str | bytes) -> None:
         article = extract_article(anything, "https://news.test/a.html")
         raw = anything if isinstance(anything, bytes) else anything.encode("utf-8", "surrogatepass")
         feed = read_feed(raw, "https://news.test/feed.xml")
+        looks_binary(page_text(raw, "text/html; charset=utf-8").text)  # charset detection too
     assert attempts == []
     assert all(_valid(v) for v in [article.title, article.text, article.lead, *article.authors])
     for entry in feed.entries:

@@ -164,8 +164,8 @@ class OutletSpider(Spider):
             self.logger.warning("empty page, skipped: %s", response.url)
             return
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
-        text = isinstance(response, TextResponse)
-        page = page_text(response.body, content_type or None) if text else None
+        readable = isinstance(response, TextResponse)
+        page = page_text(response.body, content_type or None) if readable else None
         if page is None or looks_binary(page.text):
             self.count("extract_failed")
             self.count("article_not_text")

@@ -18,9 +18,15 @@ from spiders.kinds.base import OutletSpider
 
 
 def entry_time(entry: Any) -> datetime | None:
-    """The entry's published (else updated) time as aware UTC, if feedparser could read one."""
+    """The entry's published (else updated) time as aware UTC, if feedparser could read one
+    that a datetime can hold ("9999-12-31T23:59:59-14:00" is in the year 10000: no date)."""
     parsed = entry.get("published_parsed") or entry.get("updated_parsed")
-    return datetime.fromtimestamp(calendar.timegm(parsed), UTC) if parsed else None
+    if not parsed:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(parsed), UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 def parse_feed_body(spider: OutletSpider, response: Response) -> list[Any]:

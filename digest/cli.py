@@ -2,7 +2,7 @@
 
 Exit codes: 0 success; 1 unexpected error; 2 configuration or usage error, or a folder ckmon writes
 to is read-only or full; 3 partial (some outlets failed); 4 every outlet failed (for example, no
-network); 5 a digest delivery is pending or failed; 6 the store could not be opened or written;
+network); 5 a digest delivery is pending or failed; 6 the store could not be opened or refused a write (a full disk);
 75 another run holds the lock; 130 interrupted by SIGINT or SIGTERM before the work was done (the
 next run completes it).
 """
@@ -24,6 +24,7 @@ import click
 from digest import browse
 from digest.config import Config, load_config
 from digest.errors import CkmonError, DeliveryError, StoreError
+from digest.fetch.losses import STORE_FAILED_PREFIX
 from digest.logs import install_stderr_handler
 
 EXIT_PARTIAL = 3
@@ -105,6 +106,8 @@ def _print_report(report: Any, quiet: bool = False, *, outlets: bool = True) -> 
         summary += " (the causes in full: `ckmon sources --errors`, and the log)"
     if failed or not quiet:
         click.echo(summary, err=bool(failed))
+    if any(r.error.startswith(STORE_FAILED_PREFIX) for r in report.failed):
+        return StoreError.exit_code  # articles found and not kept: no plain partial failure
     if failed and failed == len(report.results):
         return EXIT_ALL_FAILED
     return EXIT_PARTIAL if failed else 0
@@ -332,6 +335,13 @@ def run(ctx: click.Context, quiet: bool, verbose: bool) -> None:
                 error=True,
             )
             ctx.exit(EXIT_INTERRUPTED)
+        if code == StoreError.exit_code:
+            _summary(
+                f"run: store failed during the crawl ({crawl}); digest not built, the next run "
+                f"fetches what was not stored; {time.monotonic() - started:.0f} s",
+                error=True,
+            )
+            ctx.exit(code)
         published = _publish_uninterrupted(config)
     if published is None:
         digest_note = "no edition due"

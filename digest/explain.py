@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from digest.analysis.dedupe import shingle_hashes, similarity
 from digest.analysis.relevance import RelevanceRules, score
 from digest.analysis.topics import Taxonomy, topic_scores
-from digest.analysis.urls import canonical_url
+from digest.analysis.urls import canonical_url, link_problem
 from digest.errors import CkmonError
 from digest.store.marks import topics_in_digest
 from digest.store.models import ArticleRow, Mark, Outlet
@@ -28,10 +28,9 @@ def find_article(session: Session, ref: str) -> ArticleRow:
     if ref.isdigit():
         row = session.get(ArticleRow, int(ref))
     elif "://" in ref:
-        try:
-            key = canonical_url(ref)
-        except ValueError as exc:  # urllib refuses it: an unclosed [IPv6], a port out of range
-            raise NotFoundError(f"not an article id or a readable URL: {ref!r} ({exc})") from exc
+        if problem := link_problem(ref.strip()):  # an unclosed [IPv6], a port out of range
+            raise NotFoundError(f"not an article id or a readable URL: {ref!r} ({problem})")
+        key = canonical_url(ref)
         row = session.scalars(
             select(ArticleRow).where(
                 (ArticleRow.canonical_url == key) | (ArticleRow.url == ref.strip())

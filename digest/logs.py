@@ -54,6 +54,43 @@ class QuietFilter(logging.Filter):
         return record.levelno >= logging.ERROR and not is_transport_noise(record)
 
 
+class LogFile(RotatingFileHandler):
+    """The [log] file, rotated. A write that fails (the disk filled up during the run) is said once
+    on stderr, in one line, and the file is left alone from then on: logging's own report is a
+    traceback for every record, and the run's real outcome must stay readable."""
+
+    failed = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.failed:
+            super().emit(record)
+
+    def handleError(self, record: logging.LogRecord | None) -> None:
+        self._fail(sys.exc_info()[1])
+
+    def flush(self) -> None:
+        try:
+            super().flush()
+        except OSError as exc:
+            self._fail(exc)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        except OSError as exc:  # what was still buffered cannot be written either
+            self._fail(exc)
+
+    def _fail(self, exc: BaseException | None) -> None:
+        if self.failed:
+            return
+        self.failed = True
+        why = os_reason(exc) if isinstance(exc, OSError) else repr(exc)
+        sys.stderr.write(
+            f"ckmon: the log file {self.baseFilename} cannot be written ({why}): "
+            "logging to it stopped for this run\n"
+        )
+
+
 def _stderr_handler() -> logging.Handler:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(StderrFormatter(FORMAT))
@@ -89,7 +126,7 @@ def configure_logging(config: LogConfig, *, quiet: bool, to_file: bool = True) -
     if config.file is not None and to_file:
         try:
             config.file.parent.mkdir(parents=True, exist_ok=True)
-            handler = RotatingFileHandler(
+            handler = LogFile(
                 config.file,
                 maxBytes=config.max_bytes,
                 backupCount=config.backups,

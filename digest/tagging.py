@@ -21,6 +21,7 @@ from sqlalchemy import select
 from digest.analysis.article import Article
 from digest.analysis.dates import parse_date
 from digest.analysis.ingest import Analyzer, ingest
+from digest.analysis.textnorm import valid_text
 from digest.analysis.urls import canonical_url
 from digest.errors import CkmonError
 from digest.store.engine import make_sessionmaker
@@ -52,7 +53,7 @@ def read_records(lines: Iterable[str], source: str = "input") -> Iterator[Record
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
+            data = json.loads(line, object_hook=_valid_strings)
         except json.JSONDecodeError as exc:
             raise InputError(f"{source}:{number}: not JSON: {exc.msg}") from exc
         if not isinstance(data, dict) or "id" not in data:
@@ -66,6 +67,12 @@ def read_records(lines: Iterable[str], source: str = "input") -> Iterator[Record
             lang=str(data.get("lang") or ""),
             published=parse_date(published) if isinstance(published, str) and published else None,
         )
+
+
+def _valid_strings(data: dict[str, Any]) -> dict[str, Any]:
+    """A record's strings cleaned of what JSON escapes may carry (lone surrogates, NUL), which no
+    store accepts and no output line can encode."""
+    return {k: valid_text(v) if isinstance(v, str) else v for k, v in data.items()}
 
 
 def tag_records(records: list[Record], analyzer: Analyzer | None = None) -> list[dict[str, Any]]:

@@ -25,6 +25,7 @@ from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
+from sqlalchemy.exc import SQLAlchemyError
 from twisted.internet import threads
 from twisted.internet.defer import DeferredSemaphore
 from twisted.internet.error import DNSLookupError
@@ -33,6 +34,7 @@ from twisted.internet.task import deferLater
 from digest.fetch import warc
 from digest.fetch.backoff import backoff_delay, retry_after_seconds
 from digest.fetch.fetchstate import conditional_headers, remember
+from digest.fetch.losses import lost_cause, store_cause
 from digest.fetch.netguard import (
     UNRESOLVED,
     PassedHosts,
@@ -168,29 +170,36 @@ class ConditionalGetMiddleware:
         return response
 
     def spider_closed(self, reason: str) -> None:
-        """Save the validators only when the outlet's crawl finished and no article fetch failed.
+        """Save the validators only when the outlet's crawl finished, no article fetch failed and
+        nothing was lost (a store that refused a write, an error in ckmon's code).
 
         Saved earlier, a crash or a failed fetch after the feed was read would make the next run
         get 304 Not Modified and never ask for the articles that were not stored.
         """
         if not self.pending:
             return
-        failed = (
-            self.crawler.stats.get_value("ckmon/article_fetch_failed", 0)
-            if self.crawler.stats
-            else 0
-        )
-        if reason != "finished" or failed:
+        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
+        failed = stats.get("ckmon/article_fetch_failed", 0)
+        lost = lost_cause(stats, reason)
+        if reason != "finished" or failed or lost:
             log.info(
                 "validators of %d discovery URL(s) not saved (%s): the next run fetches them whole",
                 len(self.pending),
-                f"closed: {reason}" if reason != "finished" else f"{failed} article fetches failed",
+                lost
+                or (
+                    f"closed: {reason}"
+                    if reason != "finished"
+                    else f"{failed} article fetches failed"
+                ),
             )
             return
         now = utcnow()
-        with self.sessions() as session:
-            for url, (etag, modified, full) in self.pending.items():
-                remember(session, url, etag=etag, last_modified=modified, full=full, now=now)
+        try:
+            with self.sessions() as session:
+                for url, (etag, modified, full) in self.pending.items():
+                    remember(session, url, etag=etag, last_modified=modified, full=full, now=now)
+        except SQLAlchemyError as exc:  # not saved: the next run fetches them whole, no loss
+            log.error("store failed, feed validators not saved: %s", store_cause(exc))
         self.pending.clear()
 
 

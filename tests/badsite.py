@@ -8,7 +8,8 @@ the dates under tests/badinput were written as ages before 21 November 2026, 00:
 Special paths (any port): /bomb.html (gzip bomb), /loop/a.html and /loop/b.html (redirect to each
 other), /slow.html (answers after `SLOW_SECONDS`), /busy.html (429 with Retry-After: 1 the first
 time, then a good page), /binary.html (PNG bytes labelled image/png), /garbage.html (binary bytes
-labelled text/html), /gen/<n>.html (a generated good article page).
+labelled text/html), /gen/<n>.html (a generated good article page), /declared/<charset>/<path> (the
+file at <path> with `text/html; charset=<charset>` in the header: the charset a server claims).
 """
 
 from __future__ import annotations
@@ -115,6 +116,13 @@ def _handler(
                 self._send(200, PNG * 40, html)
             elif m := re.fullmatch(r"gen/(\d+)\.html", path):
                 self._send(200, _generated(m.group(1), now), html)
+            elif m := re.fullmatch(r"declared/([\w.-]+)/(.+\.html)", path):
+                target = (root / m.group(2)).resolve()
+                if root.resolve() not in target.parents or not target.is_file():
+                    self._send(404, b"not found", {"Content-Type": "text/plain"})
+                    return
+                body = render_dates(target.read_bytes().replace(b"{BASE}", base.encode()), now)
+                self._send(200, body, {"Content-Type": f"text/html; charset={m.group(1)}"})
             elif path in extra:
                 self._send(
                     200,

@@ -4,7 +4,7 @@ The cases are data: `tests/badinput/<case>.xml` with `<case>.expected.json` besi
 `stored` (article paths that must be stored from that feed, and nothing else), `log` (substrings,
 `{BASE}` being that feed's server, each found in a log line of that outlet or naming its server),
 `stats` (counters of that outlet's crawl, exact; a missing counter is 0), optional `titles`
-(path → stored title). Adding a case is adding those two files. Each feed is served on its own
+(path → stored title) and `not_requested` (paths the crawl must never ask that feed's server for). Adding a case is adding those two files. Each feed is served on its own
 port, so articles of different feeds never share an address. A huge feed is generated here.
 """
 
@@ -135,6 +135,8 @@ def test_case(crawled: dict[str, Any], case: str) -> None:
         assert any(needle in line and (f" {outlet}: " in line or base in line) for line in lines), (
             f"no log line {needle!r} for {outlet}"
         )
+    asked = {p.lstrip("/") for p in crawled["paths"][base]}
+    assert not asked & set(spec.get("not_requested", [])), sorted(asked)
     stats = crawled["stats"][outlet]
     for counter, value in spec["stats"].items():
         assert stats.get(counter, 0) == value, (counter, stats)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from digest.analysis.urls import canonical_url, reader_link
+from digest.analysis.urls import canonical_url, link_problem, reader_link
 
 
 @pytest.mark.parametrize(
@@ -101,3 +101,37 @@ def test_reader_link_is_the_fetched_address_without_tracking(
     fetched: str, shown: str | None
 ) -> None:
     assert reader_link(fetched) == (shown or fetched)
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("https://news.test/a.html", ""),
+        ("http://127.0.0.1:8080/a", ""),
+        ("http://[::1]:8080/a", ""),
+        ("https://한국.test/기사", ""),
+        ("http://under_score.test/a", ""),
+        ("http://127.0.0.1:99999999/a", "Port out of range 0-65535"),
+        ("http://news.test:abc/a", "Port could not be cast to integer value as 'abc'"),
+        ("http://news.test:0/a", "port 0"),
+        ("http://a b.test/a", "invalid host 'a b.test'"),
+        ("http://a%zz.test/a", "invalid host 'a%zz.test'"),
+        ("http://[::1/a", "Invalid IPv6 URL"),
+        ("http:///a", "no host"),
+        ("ftp://news.test/a", "not an http(s) address: ftp"),
+    ],
+)
+def test_link_problem_names_what_no_request_can_be_made_for(url: str, problem: str) -> None:
+    assert link_problem(url) == problem
+
+
+@pytest.mark.parametrize(
+    "declared", ["http://[::1/x", "https://news.test:99999999/x", "http://a b.test/x"]
+)
+def test_a_malformed_declared_canonical_is_ignored(declared: str) -> None:
+    """A page's own rel=canonical raised in extraction (the article was lost); now ignored."""
+    assert canonical_url("https://news.test/a?utm_source=x", declared) == "https://news.test/a"
+
+
+def test_a_malformed_address_is_its_own_key() -> None:
+    assert canonical_url("http://news.test:99999999/a") == "http://news.test:99999999/a"

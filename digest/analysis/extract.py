@@ -46,7 +46,7 @@ from digest.analysis.dates import (
     zone_for,
 )
 from digest.analysis.structured import Declared, read_declared
-from digest.analysis.textnorm import normalize
+from digest.analysis.textnorm import normalize, valid_markup
 from digest.analysis.urls import canonical_url
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,9 @@ def extract_article(
     when the page itself has none (`date_source` then says `fallback_source`).
     Never raises on bad markup: what cannot be found stays empty, and the caller decides.
     """
-    text_html = decode_file(html) if isinstance(html, bytes) else html
+    # Invalid code points, written or referenced, go before any parser sees them (lxml cuts a
+    # text at a lone surrogate, BeautifulSoup raises on one).
+    text_html = valid_markup(decode_file(html) if isinstance(html, bytes) else html)
     # One parse of the page, made as trafilatura makes it: the declared metadata, the headline and
     # the printed stamps are read from it, and both trafilatura passes start from it (each works
     # on its own copy). Its date-like elements are walked once, when a date search needs them.
@@ -135,7 +137,7 @@ def extract_article(
     lead = picked.get("lead") or declared.description or (doc.description if doc else "") or ""
     lead = " ".join(lead.split()) or _first_paragraph(body)
     lang = _language(title, lead, body, declared.lang)
-    published, source = _published(declared, picked, text_html, marks, lang, url, now)
+    published, source = _published(declared, picked, page, marks, lang, url, now)
     if published is None and fallback_published is not None:
         published, source = fallback_published, fallback_source
     authors = _authors(picked, declared, doc)
@@ -263,7 +265,7 @@ def _language(title: str, lead: str, body: str, declared: str) -> str:
 def _published(
     declared: Declared,
     picked: dict[str, str],
-    html: str,
+    page: lxml.html.HtmlElement | None,
     marks: Callable[[], _DateMarks],
     lang: str,
     url: str,
@@ -285,7 +287,7 @@ def _published(
         when = _dated_element(marks(), lang, tz, now)
         if when is not None:
             return when, "page"
-    found = find_date(html, outputformat="%Y-%m-%dT%H:%M:%S%z", original_date=True)
+    found = _htmldate(page)
     when = (parse_iso(found, tz) or parse_iso(found[:10], tz)) if found else None
     if plausible(when, now):
         return when, "htmldate"
@@ -293,6 +295,15 @@ def _published(
         return None, ""
     when = _dated_element(marks(), lang, tz, now)
     return (when, "page") if when is not None else (None, "")
+
+
+def _htmldate(page: lxml.html.HtmlElement | None) -> str | None:
+    """htmldate's publication date of the parsed page. Only a tree is ever passed: htmldate
+    downloads any text that starts with "http" (a page whose body is an internal address would
+    be fetched past the address guard); given a tree, it only reads it (and copies it to prune)."""
+    if not isinstance(page, lxml.html.HtmlElement):  # not an assert: must hold under python -O
+        return None
+    return find_date(page, outputformat="%Y-%m-%dT%H:%M:%S%z", original_date=True)
 
 
 def _updated(

@@ -14,6 +14,8 @@ from typing import Any
 
 from lxml.html import HtmlElement
 
+from digest.analysis.textnorm import valid_text
+
 log = logging.getLogger(__name__)
 _CDATA = re.compile(r"<!\[CDATA\[|\]\]>|<!--|-->")
 
@@ -142,8 +144,9 @@ def _article_node(root: HtmlElement) -> dict[str, Any]:
             log.debug("unreadable JSON-LD block skipped")
             continue
         for node in _nodes(data):
-            types = node.get("@type")
-            names = {types} if isinstance(types, str) else set(types or [])
+            types = node.get("@type")  # a name or a list of names; anything else names nothing
+            listed = types if isinstance(types, list) else [types]
+            names = {t for t in listed if isinstance(t, str)}
             if not names & ARTICLE_TYPES:
                 continue
             score = sum(bool(node.get(k)) for k in ("headline", "datePublished", "articleBody"))
@@ -169,11 +172,13 @@ def _nodes(data: Any, depth: int = 0) -> list[dict[str, Any]]:
 
 
 def _text(value: Any) -> str:
+    """A JSON-LD value as one line of valid text: every field read from JSON-LD passes here, and
+    JSON escapes decode to lone surrogates and NUL ("\\ud800"), which no store accepts."""
     if isinstance(value, list):
         value = value[0] if value else ""
     if isinstance(value, dict):
         value = value.get("@value") or value.get("name") or ""
-    return " ".join(str(value).split()) if value else ""
+    return valid_text(" ".join(str(value).split())) if value else ""
 
 
 def _id_url(value: Any) -> str:

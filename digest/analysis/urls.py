@@ -7,6 +7,7 @@ http and https and `www.` merged. The page's own rel=canonical wins when it stay
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -25,6 +26,40 @@ _MOBILE_HOST = re.compile(r"^(?:(?:m|mobile|amp|touch)\.|m-)(?=[a-z0-9-]+\.[a-z]
 _AMP_SEGMENT = re.compile(r"/amp(?=/|$)|\.amp(?=$|\.html?$)")
 
 
+# A host name as the downloader accepts it once IDNA-encoded (Scrapy's own rule, underscore allowed).
+_HOST = re.compile(r"[A-Za-z0-9._-]+")
+
+
+def link_problem(url: str) -> str:
+    """Why `url` is not an http(s) address a request can be made for, or "" when it is one.
+
+    A port out of range, a space or "%" in the host, an unclosed IPv6 bracket: Python's URL
+    functions raise on some, the downloader on others, and one such link in a feed cost every
+    item after it. The caller skips the link and counts it instead."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises on "99999999" and "abc"
+    except ValueError as exc:
+        return str(exc)
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"not an http(s) address: {parts.scheme or 'no scheme'}"
+    host = parts.hostname or ""
+    if not host:
+        return "no host"
+    if port == 0:
+        return "port 0"
+    try:
+        ipaddress.ip_address(host)
+        return ""
+    except ValueError:
+        pass
+    try:
+        encoded = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return f"invalid host {host!r}"
+    return "" if _HOST.fullmatch(encoded) else f"invalid host {host!r}"
+
+
 def _keep(name: str, value: str) -> bool:
     lowered = name.lower()
     if not value:  # a bare flag such as Korea Times' "?fl" identifies nothing
@@ -40,17 +75,24 @@ def canonical_url(url: str, declared: str | None = None) -> str:
     """
     chosen = url
     if declared:
-        absolute = urljoin(url, declared.strip())
-        if _site(absolute) and _site(absolute) == _site(url):
+        try:
+            absolute = urljoin(url, declared.strip())
+        except ValueError:  # "http://[::1": a page's own declaration is not trusted to parse
+            absolute = ""
+        if absolute and not link_problem(absolute) and _site(absolute) == _site(url) != "":
             chosen = absolute
     try:
         normalized = normalize_url(chosen)  # case, default ports, path normalisation
     except ValueError:  # courlan refuses some malformed addresses; keep what we were given
         normalized = chosen.strip()
-    parts = urlsplit(normalized)
+    try:
+        parts = urlsplit(normalized)
+        port = parts.port
+    except ValueError:  # a malformed address (bad port or bracket) is its own key, as given
+        return normalized
     query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if _keep(k, v))
     host = _desktop_host((parts.hostname or "").lower())
-    netloc = host if parts.port in (None, 80, 443) else f"{host}:{parts.port}"
+    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
     scheme = "https" if parts.scheme in ("http", "https") else parts.scheme
     path = _AMP_SEGMENT.sub("", parts.path) or "/"
     return urlunsplit((scheme, netloc, path, urlencode(query), ""))
@@ -83,4 +125,7 @@ def _desktop_host(host: str) -> str:
 
 
 def _site(url: str) -> str:
-    return _desktop_host((urlsplit(url).hostname or "").lower())
+    try:
+        return _desktop_host((urlsplit(url).hostname or "").lower())
+    except ValueError:
+        return ""

@@ -84,6 +84,11 @@ def environment() -> Environment:
     return env
 
 
+# The mail's CSS comes from the template only: a stylesheet link is never fetched (css-inline
+# loads remote stylesheets by default, by its own network code, past the address guard).
+INLINER = css_inline.CSSInliner(load_remote_stylesheets=False)
+
+
 def page_name(key: str) -> str:
     """The archive file name of an edition's page."""
     return f"ckmon-{key}.html"

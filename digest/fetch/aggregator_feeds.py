@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from digest.analysis.textnorm import valid_text
+
 GNEWS_HOSTS = ("news.google.com",)
 
 
@@ -82,9 +84,9 @@ def parse_gdelt(body: bytes) -> list[GdeltArticle]:
         except ValueError:
             pass
         found.append(
-            GdeltArticle(
-                url=item["url"],
-                title=str(item.get("title", "")),
+            GdeltArticle(  # JSON escapes may decode to lone surrogates or NUL: cleaned here
+                url=valid_text(item["url"]),
+                title=valid_text(str(item.get("title", ""))),
                 seen=seen,
                 language=str(item.get("language", "")),
                 domain=str(item.get("domain", "")),

@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import feedparser
 from bs4 import BeautifulSoup
 
 from digest.deadline import Deadline, DeadlineExceeded, connect
 from digest.fetch.aggregator_feeds import parse_gdelt
+from digest.fetch.feed_xml import read_feed
 from digest.fetch.netguard import UnsafeURLError, check_url
 from digest.fetch.sitemap_xml import parse_sitemap
 from digest.fetch.sources import Source, host_delays
@@ -181,7 +181,7 @@ def _targets(source: Source) -> Iterator[tuple[str, str, str]]:
 def describe(method: str, url: str, body: bytes, pattern: str) -> tuple[bool, str]:
     """Whether the body is usable for `method`, and what was found in it."""
     if method in ("feed", "gnews"):
-        entries = feedparser.parse(body).entries
+        entries = read_feed(body, url).entries
         return bool(entries), f"{len(entries)} entries"
     if method == "sitemap":
         try:

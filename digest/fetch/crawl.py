@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from digest.config import Config
 from digest.config.scrapy_settings import SETTINGS_MODULE
 from digest.errors import OutputError, os_reason
+from digest.fetch.losses import lost_cause, store_cause
 from digest.fetch.sources import check_names, load_sources
 from digest.store.engine import make_sessionmaker, utcnow
 from digest.store.models import CrawlRun, Outlet
@@ -130,7 +132,41 @@ def run_crawl(
         gc.unfreeze()
     # This process's own runs: other workers may be crawling the same outlets at the same time.
     run_ids = [c.stats.get_value(RUN_ID_STAT) for c in crawlers if c.stats is not None]
-    return report_since(config.store.url, started, [i for i in run_ids if i is not None])
+    report = report_since(config.store.url, started, [i for i in run_ids if i is not None])
+    return _with_unrecorded(config, report, crawlers)
+
+
+def _with_unrecorded(config: Config, report: CrawlReport, crawlers: list[Any]) -> CrawlReport:
+    """The report with every outlet crawled, failures the store could not record included.
+
+    When the store refuses writes (a full disk), a run is never opened or never closed: such an
+    outlet would be missing from the summary or read "did not finish". Its crawler's stats say
+    why; the run is closed as failed if the store takes that write now.
+    """
+    results = {r.outlet: r for r in report.results}
+    for crawler in crawlers:
+        stats = crawler.stats.get_stats() if crawler.stats is not None else {}
+        cause = lost_cause(stats, stats.get("finish_reason", "finished"))
+        name = crawler.spidercls.name
+        known = results.get(name)
+        if not cause or (known is not None and known.error == cause):
+            continue
+        results[name] = OutletResult(
+            name,
+            "failed",
+            stats.get("ckmon/articles_new", 0),
+            stats.get("ckmon/articles_relevant", 0),
+            cause,
+        )
+        run_id = stats.get(RUN_ID_STAT)
+        if run_id is not None:
+            try:
+                close_unfinished(config, [run_id], cause)
+            except SQLAlchemyError as exc:
+                log.error(
+                    "store failed, the run of %s not marked failed: %s", name, store_cause(exc)
+                )
+    return CrawlReport([results[name] for name in sorted(results)])
 
 
 def _report_one(

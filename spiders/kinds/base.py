@@ -14,6 +14,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from digest.analysis.extract import extract_article
+from digest.analysis.urls import link_problem
 from digest.fetch.bounds import CAPS, newest
 from digest.fetch.pagetext import looks_binary, page_text
 from digest.fetch.sources import Source
@@ -72,17 +73,38 @@ class OutletSpider(Spider):
             meta={"ckmon_discovery": True, "handle_httpstatus_list": [304], **meta},
         )
 
+    def article_link(self, response: Response, url: str) -> str | None:
+        """The absolute address of an article link, or None (logged and counted) when it is none
+        to request: not http(s) (javascript:, mailto:, file:, data: ...), or malformed (a port
+        out of range, a space or "%" in the host, an unclosed IPv6 bracket). One bad link never
+        costs the others."""
+        try:
+            absolute = response.urljoin(url.strip())
+        except ValueError as exc:  # urljoin raises on "http://[::1"
+            absolute, problem = url.strip(), str(exc)
+        else:
+            if urlsplit(absolute).scheme.lower() not in ("http", "https"):
+                self.count("link_refused_scheme")
+                self.logger.warning(
+                    "refused non-http(s) link %r in %s", absolute[:200], response.url
+                )
+                return None
+            problem = link_problem(absolute)
+        if problem:
+            self.count("link_malformed")
+            self.logger.warning(
+                "malformed link skipped (%s): %r in %s", problem, absolute[:200], response.url
+            )
+            return None
+        return absolute
+
     def follow_article(
         self, response: Response, url: str, listed: dict[str, Any], callback: Any = None
     ) -> Iterator[Request]:
-        """The request for an article link, unless the link is not http(s) (javascript:, mailto:,
-        file:, data: ...): those are refused here, logged and counted, and the feed goes on."""
-        absolute = response.urljoin(url.strip())
-        if urlsplit(absolute).scheme.lower() not in ("http", "https"):
-            self.count("link_refused_scheme")
-            self.logger.warning("refused non-http(s) link %r in %s", absolute[:200], response.url)
-            return
-        yield self.article_request(response, absolute, listed, callback)
+        """The request for an article link, unless `article_link` refuses it."""
+        absolute = self.article_link(response, url)
+        if absolute is not None:
+            yield self.article_request(response, absolute, listed, callback)
 
     def article_request(
         self, response: Response, url: str, listed: dict[str, Any], callback: Any = None
@@ -175,14 +197,25 @@ class OutletSpider(Spider):
             self.count("article_empty")
             self.logger.warning("empty page, skipped: %s", response.url)
             return
-        if not isinstance(response, TextResponse) or looks_binary(response.body):
-            kind = response.headers.get("Content-Type", b"").decode("latin-1") or "unknown type"
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        readable = isinstance(response, TextResponse)
+        page = page_text(response.body, content_type or None) if readable else None
+        if page is None or looks_binary(page.text):
             self.count("extract_failed")
             self.count("article_not_text")
-            self.logger.warning("not a text page (%s), skipped: %s", kind, response.url)
+            self.logger.warning(
+                "not a text page (%s), skipped: %s", content_type or "unknown type", response.url
+            )
             return
-        content_type = response.headers.get("Content-Type")
-        _, html = page_text(response.body, content_type.decode("latin-1") if content_type else None)
+        if page.corrected:
+            self.count("charset_corrected")
+            self.logger.info(
+                "declared charset %s does not fit the page, read as %s: %s",
+                page.corrected,
+                page.encoding,
+                response.url,
+            )
+        html = page.text
         article = extract_article(
             html,
             response.url,

@@ -13,13 +13,20 @@ from scrapy.http import Response
 
 from digest.analysis.urls import canonical_url
 from digest.crashpoints import crashpoint
+from digest.fetch.feed_xml import read_feed
 from spiders.kinds.base import OutletSpider
 
 
 def entry_time(entry: Any) -> datetime | None:
-    """The entry's published (else updated) time as aware UTC, if feedparser could read one."""
+    """The entry's published (else updated) time as aware UTC, if feedparser could read one
+    that a datetime can hold ("9999-12-31T23:59:59-14:00" is in the year 10000: no date)."""
     parsed = entry.get("published_parsed") or entry.get("updated_parsed")
-    return datetime.fromtimestamp(calendar.timegm(parsed), UTC) if parsed else None
+    if not parsed:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(parsed), UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 def parse_feed_body(spider: OutletSpider, response: Response) -> list[Any]:
@@ -32,7 +39,7 @@ def parse_feed_body(spider: OutletSpider, response: Response) -> list[Any]:
         spider.count("feed_empty_response")
         spider.logger.warning("feed response is empty: %s", response.url)
         return []
-    feed = feedparser.parse(response.body, response_headers={"content-location": response.url})
+    feed = read_feed(response.body, response.url)
     error = feed.get("bozo_exception")
     if isinstance(error, feedparser.NonXMLContentType):  # we pass no Content-Type: not a fault
         error = None
@@ -77,7 +84,10 @@ class FeedMixin(OutletSpider):
                     response.url,
                 )
                 continue
-            key = canonical_url(response.urljoin(link))
+            absolute = self.article_link(response, link)
+            if absolute is None:
+                continue
+            key = canonical_url(absolute)
             if key in links:
                 self.count("entry_duplicate")
                 self.logger.info("duplicate feed entry skipped: %s in %s", link[:200], response.url)
@@ -98,4 +108,4 @@ class FeedMixin(OutletSpider):
                 "title": entry.get("title", ""),
                 "published": when.isoformat() if when else "",
             }
-            yield from self.follow_article(response, link, listed)
+            yield self.article_request(response, absolute, listed)

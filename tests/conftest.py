@@ -12,8 +12,8 @@ import pytest
 import time_machine
 
 from digest.fetch.localsite import serve
-from tests.childenv import ROOT
-from tests.children import Children
+from tests.support.childenv import ROOT
+from tests.support.children import Children
 
 CLOCK_AHEAD = Path(__file__).parent / "clockahead"  # its sitecustomize moves a child's clock
 SHARED = ROOT.parent / "shared"

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from digest.config import Config, load_config
+from digest.days import day_option
 from digest.errors import did_you_mean
 
 if TYPE_CHECKING:
@@ -92,7 +93,6 @@ def articles(
     Relevance and topics are the digest's: an analyst's mark where there is one. The export has the
     mark and the automatic verdict side by side (marked, auto_relevant, ...).
     """
-    from digest.cli import _day
     from digest.listing import Filters, select_articles, table_lines, write_csv, write_jsonl
     from digest.store.engine import make_sessionmaker
 
@@ -103,7 +103,7 @@ def articles(
         if outlet:
             _check_outlet(session, config, outlet)
         filters = Filters(
-            since=_day(since, "--since", config),
+            since=day_option(since, "--since", config),
             topic=topic or "",
             lang=lang or "",
             outlet=outlet or "",

@@ -14,8 +14,7 @@ import logging
 import signal
 import sys
 import time
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as clock_time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +22,9 @@ import click
 
 from digest import browse
 from digest.config import Config, load_config
+from digest.days import day_option as _day
 from digest.errors import CkmonError, DeliveryError, StoreError
-from digest.fetch.losses import STORE_FAILED_PREFIX
+from digest.fetch.failures import STORE_FAILED_PREFIX
 from digest.logs import install_stderr_handler
 
 EXIT_PARTIAL = 3
@@ -61,7 +61,7 @@ def _config(ctx: click.Context) -> Config:
 
 
 def _outlet_line(result: Any) -> str:
-    from digest.fetch.causes import short_cause
+    from digest.fetch.failures import short_cause
 
     if result.status == "ok":
         return (
@@ -189,31 +189,6 @@ def crawl(
         progress=_progress(quiet),
     )
     ctx.exit(_print_report(report, quiet, outlets=False))
-
-
-# Days an edition's window may start or end on: the clock's range less a day each side, so the
-# window in any time zone, and the day after the last, are still dates.
-FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9999, 12, 30)
-
-
-def _day(value: str | None, option: str, config: Config, *, end: bool = False) -> datetime | None:
-    """A YYYY-MM-DD option as the start (or the end) of that day in the configured time zone."""
-    if value is None:
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError as exc:
-        raise click.BadParameter(
-            f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option
-        ) from exc
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise click.BadParameter(
-            f"{value} is out of range: give a day from {FIRST_DAY} to {LAST_DAY}",
-            param_hint=option,
-        )
-    if end:
-        day += timedelta(days=1)
-    return datetime.combine(day, clock_time(0), config.digest.timezone)
 
 
 def _print_published(published: Any, *, quiet: bool = False) -> int:

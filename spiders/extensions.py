@@ -1,6 +1,6 @@
 """Records each outlet's crawl in the store: the health figures `ckmon sources` and the digest show.
 
-A crawl that lost something is recorded as failed, with the cause (`digest.fetch.losses`).
+A crawl that lost something is recorded as failed, with the cause (`digest.fetch.failures`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy.exc import SQLAlchemyError
 
-from digest.fetch.losses import STORE_ERROR_STAT, STORE_FAILED, lost_cause, store_cause
+from digest.fetch.failures import STORE_ERROR_STAT, STORE_FAILED, lost_cause, store_cause
 from digest.store.engine import get_outlet, make_sessionmaker, utcnow
 from digest.store.models import CrawlRun
 

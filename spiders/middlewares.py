@@ -33,8 +33,8 @@ from twisted.internet.task import deferLater
 
 from digest.fetch import warc
 from digest.fetch.backoff import backoff_delay, retry_after_seconds
+from digest.fetch.failures import lost_cause, store_cause
 from digest.fetch.fetchstate import conditional_headers, remember
-from digest.fetch.losses import lost_cause, store_cause
 from digest.fetch.netguard import (
     UNRESOLVED,
     PassedHosts,

@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from digest.analysis.article import Article
 from digest.analysis.ingest import Analyzer, ingest
 from digest.crashpoints import crashpoint
-from digest.fetch.losses import STORE_ERROR_STAT, STORE_FAILED, store_cause
+from digest.fetch.failures import STORE_ERROR_STAT, STORE_FAILED, store_cause
 from digest.store.engine import make_sessionmaker
 
 log = logging.getLogger(__name__)

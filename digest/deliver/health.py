@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from digest.fetch.causes import short_cause
+from digest.fetch.failures import short_cause
 from digest.fetch.sources import Source
 from digest.store.models import ArticleRow, CrawlRun, Outlet
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from digest.config import Config
 from digest.config.scrapy_settings import SETTINGS_MODULE
 from digest.errors import OutputError, os_reason
-from digest.fetch.losses import lost_cause, store_cause
+from digest.fetch.failures import lost_cause, store_cause
 from digest.fetch.sources import check_names, load_sources
 from digest.store.engine import make_sessionmaker, utcnow
 from digest.store.models import CrawlRun, Outlet

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.fetch.causes import SHORT, short_cause
+from digest.fetch.failures import SHORT, short_cause
 from tests.support.childenv import child_env
 from tests.support.cli import ckmon, write_workspace
 

@@ -137,6 +137,6 @@ def test_a_store_that_refuses_inserts_fails_the_run_and_loses_nothing(two_outlet
 )
 def test_what_a_crawl_lost_is_one_line(stats: dict, reason: str, cause: str) -> None:
     """A crawl that lost something fails its outlet, whatever Scrapy's close reason."""
-    from digest.fetch.losses import lost_cause
+    from digest.fetch.failures import lost_cause
 
     assert lost_cause(stats, reason) == cause

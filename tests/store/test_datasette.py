@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -20,7 +21,11 @@ from digest.store.engine import get_outlet, make_engine, make_sessionmaker
 from digest.store.models import ArticleRow, CrawlRun, Mark
 from tests.support.cli import ckmon
 
-NOW = datetime.now(UTC)
+# The canned queries ask SQLite for "now", and SQLite reads the system clock, not Python's (which
+# `--clock-ahead` moves): the sample articles are dated from SQLite's now.
+with sqlite3.connect(":memory:") as _clock:
+    NOW = datetime.fromisoformat(_clock.execute("SELECT datetime('now')").fetchone()[0])
+NOW = NOW.replace(tzinfo=UTC)
 
 
 def _store(tmp_path: Path) -> tuple[Path, Path]:

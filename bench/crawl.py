@@ -38,7 +38,9 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
-from newssite import Log, build_site, serve_site, sources_toml  # noqa: E402
+from newssite import build_site, serve_site, sources_toml  # noqa: E402
+
+from digest.fetch.localsite import RequestLog  # noqa: E402
 
 TARGET_RATIO = 0.5
 TARGET_RSS_MB = 300
@@ -57,7 +59,9 @@ class Crawl:
     discovery: int
 
 
-def run(command: list[str], log: Log, articles: set[str], env: dict[str, str], cwd: Path) -> Crawl:
+def run(
+    command: list[str], log: RequestLog, articles: set[str], env: dict[str, str], cwd: Path
+) -> Crawl:
     """Run one crawl process; its figures from the server's log and the kernel's rusage."""
     log.clear()
     errors = (cwd / "stderr.txt").open("w+b")  # a file, not a pipe: nothing can block the child
@@ -71,7 +75,7 @@ def run(command: list[str], log: Log, articles: set[str], env: dict[str, str], c
     errors.close()
     if proc.returncode not in (0, 3):
         raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}):\n{err[-3000:]}")
-    hits = list(log.hits)
+    hits = [(a.path.lstrip("/"), a.status, a.size, a.at) for a in log.answers]
     first = hits[0][3] if hits else ended
     return Crawl(
         wall=ended - started,

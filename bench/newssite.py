@@ -3,8 +3,9 @@
 Articles come from bench/synth.py (English, Korean, Khmer; some edited copies). Each language is one
 outlet with a realistic page (navigation, related links, footer, scripts, JSON-LD and OpenGraph):
 English and Khmer list their articles in feeds of 100 items, Korean in news sitemaps of 100 URLs.
-The server answers like a real one: HTTP/1.1 keep-alive, ETag and Last-Modified, 304 Not Modified
-to a conditional request, 404 for robots.txt. Every answer is logged (path, status, body bytes).
+Served by ckmon's one loopback server (digest.fetch.localsite) as a real site: HTTP/1.1 keep-alive,
+ETag and Last-Modified, 304 Not Modified to a conditional request, 404 for robots.txt. Every answer
+is logged (path, status, body bytes, time).
 """
 
 from __future__ import annotations
@@ -12,16 +13,17 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from synth import SynthArticle, articles
+
+from digest.fetch.localsite import RequestLog
+from digest.fetch.localsite import Site as OneSite
+from digest.fetch.localsite import serve_site as serve_one
 
 PER_LIST = 100  # items per feed or sitemap
 OUTLETS = {"en": "benchen", "ko": "benchko", "km": "benchkm"}
@@ -162,67 +164,19 @@ def sources_toml(site: Site, base: str) -> str:
     return "\n".join(out)
 
 
-@dataclass
-class Log:
-    """What the server answered: (path, status, body bytes, monotonic time), in order."""
-
-    hits: list[tuple[str, int, int, float]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def add(self, path: str, status: int, size: int) -> None:
-        with self.lock:
-            self.hits.append((path, status, size, time.monotonic()))
-
-    def clear(self) -> None:
-        with self.lock:
-            self.hits.clear()
-
-
-def _handler(site: Site, log: Log) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive, as real servers
-
-        def do_GET(self) -> None:
-            path = self.path.split("?", 1)[0].lstrip("/")
-            page = site.pages.get(path)
-            if page is None:
-                self._send(path, 404, b"not found", {"Content-Type": "text/plain"})
-                return
-            validators = {"ETag": page.etag, "Last-Modified": site.modified}
-            if self.headers.get("If-None-Match") == page.etag or (
-                self.headers.get("If-Modified-Since") == site.modified
-            ):
-                self._send(path, 304, b"", validators)
-                return
-            base = f"http://{self.server.server_address[0]}:{self.server.server_address[1]}"
-            body = page.body.replace(b"{BASE}", base.encode())
-            self._send(path, 200, body, {"Content-Type": page.ctype, **validators})
-
-        def _send(self, path: str, status: int, body: bytes, headers: dict[str, str]) -> None:
-            log.add(path, status, len(body))
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:  # quiet
-            pass
-
-    return Handler
-
-
 @contextmanager
-def serve_site(site: Site) -> Iterator[tuple[str, Log]]:
-    """Serve `site` on 127.0.0.1 at a free port; yields (base URL, log)."""
-    log = Log()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(site, log))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", log
-    finally:
-        server.shutdown()
-        server.server_close()
+def serve_site(site: Site) -> Iterator[tuple[str, RequestLog]]:
+    """Serve `site` on 127.0.0.1 at a free port (ckmon's one loopback server); yields (base URL,
+    log). Keep-alive, ETag and Last-Modified with 304, as a real news site; nothing rendered but
+    `{BASE}`, and no dates: the pages carry their own."""
+    options = OneSite(
+        pages={path: page.body for path, page in site.pages.items()},
+        types={path: page.ctype for path, page in site.pages.items()},
+        dates=False,
+        keep_alive=True,
+        conditional=True,
+        modified_since=True,
+        last_modified=site.modified,
+    )
+    with serve_one(options) as served:
+        yield served.base, served.log

@@ -17,7 +17,8 @@ from tests.support.children import Children
 
 CLOCK_AHEAD = Path(__file__).parent / "clockahead"  # its sitecustomize moves a child's clock
 SHARED = ROOT.parent / "shared"
-SITE = Path(__file__).parent / "site"  # its dates: ages before 21 Nov 2026 00:00 UTC, when written
+# One small outlet, no registry (tests/sites has those); its dates: ages before 21 Nov 2026 00:00 UTC
+SITE = Path(__file__).parent / "onesite"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -52,7 +53,7 @@ def shared() -> Path:
 
 @pytest.fixture
 def site() -> Iterator[tuple[str, list[str]]]:
-    """tests/site served on loopback: (base URL, paths requested so far)."""
+    """tests/onesite (one small outlet) served on loopback: (base URL, paths requested so far)."""
     with serve(SITE) as served:
         yield served
 

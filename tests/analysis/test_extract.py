@@ -7,14 +7,14 @@ from pathlib import Path
 from digest.analysis.extract import extract_article
 from digest.fetch.localsite import render_dates
 
-SITE = Path(__file__).parents[1] / "site"
+SITE = Path(__file__).parents[1] / "onesite"
 SITE_NOW = datetime(
     2026, 11, 21, tzinfo=UTC
-)  # the moment tests/site's date placeholders count back from
+)  # the moment tests/onesite's date placeholders count back from
 
 
 def _page(name: str, base: str) -> str:
-    """A page of tests/site as its server sends it, had the server started at `SITE_NOW`."""
+    """A page of tests/onesite as its server sends it, had the server started at `SITE_NOW`."""
     raw = (SITE / name).read_bytes().replace(b"{BASE}", base.encode())
     return render_dates(raw, SITE_NOW).decode("utf-8")
 

@@ -7,15 +7,12 @@ test needs (no sleeps to guess how far a crawl has got).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from digest.fetch.localsite import render_dates
+from digest.fetch.localsite import Hold, RequestLog, Site, serve_site
 from tests.support.children import Child, wait_until
 from tests.support.cli import write_workspace
 
@@ -39,13 +36,24 @@ def _published(n: int, form: str = "") -> str:
 
 @dataclass
 class SlowSite:
+    """The running site: its address, its requests, and the `Hold` of its article pages."""
+
     base: str
     articles: int
-    hold_after: int | None = None
-    requested: list[str] = field(default_factory=list)
-    served: list[str] = field(default_factory=list)  # article pages sent in full
-    held: list[str] = field(default_factory=list)  # article pages waiting for `release`
-    released: threading.Event = field(default_factory=threading.Event)
+    hold: Hold
+    log: RequestLog = field(default_factory=RequestLog)
+
+    @property
+    def requested(self) -> list[str]:
+        return self.log.requested
+
+    @property
+    def served(self) -> list[str]:  # article pages sent in full
+        return self.hold.served
+
+    @property
+    def held(self) -> list[str]:  # article pages waiting for `release`
+        return self.hold.held
 
     def wait_for(self, count: int, child: Child | None = None, timeout: float = 60) -> None:
         """Until `count` article pages were sent; fails at once if `child` exits first."""
@@ -57,65 +65,36 @@ class SlowSite:
 
     def release(self) -> None:
         """Answer the held requests, and every later one, at once."""
-        self.released.set()
+        self.hold.release()
+
+
+def pages(articles: int) -> dict[str, bytes]:
+    """The feed and its `articles` stories."""
+    items = "".join(
+        f"<item><title>Accord {n}</title><link>{{BASE}}/story-{n}.html</link>"
+        f"<pubDate>{_published(n)}</pubDate></item>"
+        for n in range(1, articles + 1)
+    )
+    feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Slow</title>{items}</channel></rss>'
+    stories = {
+        f"story-{n}.html": ARTICLE.format(n=n, published=_published(n, "iso")).encode()
+        for n in range(1, articles + 1)
+    }
+    return {"feed.xml": feed.encode(), **stories}
 
 
 @contextmanager
 def slow_site(articles: int, hold_after: int | None = None) -> Iterator[SlowSite]:
     """A feed of `articles` stories, sent one at a time; those after the first `hold_after` wait
     for `release()` (or the end of the `with` block)."""
-    site = SlowSite("", articles, hold_after)
-    one_at_a_time = threading.Lock()
-    now = datetime.now(UTC)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            site.requested.append(self.path)
-            if self.path == "/feed.xml":
-                items = "".join(
-                    f"<item><title>Accord {n}</title><link>{site.base}/story-{n}.html</link>"
-                    f"<pubDate>{_published(n)}</pubDate></item>"
-                    for n in range(1, articles + 1)
-                )
-                body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Slow</title>{items}</channel></rss>'
-                kind = "application/rss+xml"
-            elif self.path.startswith("/story-"):
-                n = int(self.path[len("/story-") : -len(".html")])
-                with one_at_a_time:
-                    if site.hold_after is not None and len(site.served) >= site.hold_after:
-                        site.held.append(self.path)
-                        site.released.wait(timeout=300)
-                    body = ARTICLE.format(n=n, published=_published(n, "iso"))
-                    self._send(body, "text/html; charset=utf-8")
-                    site.served.append(self.path)
-                return
-            else:
-                self.send_error(404)
-                return
-            self._send(body, kind)
-
-        def _send(self, body: str, kind: str) -> None:
-            data = render_dates(body.encode(), now)
-            self.send_response(200)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    site.base = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield site
-    finally:
-        site.release()  # a held request must not keep a handler thread waiting
-        server.shutdown()
-        server.server_close()
+    hold = Hold("story-", hold_after)
+    site = Site(
+        pages=pages(articles),
+        types={".xml": "application/rss+xml", ".html": "text/html; charset=utf-8"},
+        hold=hold,
+    )
+    with serve_site(site) as served:
+        yield SlowSite(served.base, articles, hold, served.log)
 
 
 def workspace(tmp: Path, base: str, extra: str = "") -> Path:

@@ -175,9 +175,12 @@ def _aware(value: datetime, tz: ZoneInfo | None) -> datetime | None:
     return value.astimezone(UTC)
 
 
+EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)  # before the web's news sites: no real article date
+
+
 def plausible(when: datetime | None, now: datetime | None = None) -> bool:
     """Not in the future (beyond a day of clock skew) and not before the web."""
     if when is None:
         return False
     now = now or datetime.now(UTC)
-    return datetime(1995, 1, 1, tzinfo=UTC) <= when <= now + timedelta(days=1)
+    return EARLIEST <= when <= now + timedelta(days=1)

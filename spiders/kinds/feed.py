@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,22 +12,34 @@ import feedparser
 from scrapy import Request
 from scrapy.http import Response
 
+from digest.analysis.dates import EARLIEST
 from digest.analysis.urls import canonical_url
 from digest.crashpoints import crashpoint
 from digest.fetch.feed_xml import read_feed
 from spiders.kinds.base import OutletSpider
 
+# A UTC offset at the end of a date as written ("+09:00", "-0500"); feedparser applies any it is
+# given, "+99:99" too, which moved a date four days and made a new entry look years old.
+_OFFSET = re.compile(r"([+-])(\d\d):?(\d\d)\s*$")
+
 
 def entry_time(entry: Any) -> datetime | None:
     """The entry's published (else updated) time as aware UTC, if feedparser could read one
-    that a datetime can hold ("9999-12-31T23:59:59-14:00" is in the year 10000: no date)."""
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    that a datetime can hold ("9999-12-31T23:59:59-14:00" is in the year 10000: no date), with
+    a real UTC offset (at most 14 hours), from the web's years: a date that is none of these is
+    no date, and the page's own date decides (a nonsense date must not make an entry "old")."""
+    field = "published" if entry.get("published_parsed") else "updated"
+    parsed = entry.get(f"{field}_parsed")
     if not parsed:
         return None
+    offset = _OFFSET.search(str(entry.get(field, "")))
+    if offset and (int(offset[2]) > 14 or int(offset[3]) > 59):
+        return None
     try:
-        return datetime.fromtimestamp(calendar.timegm(parsed), UTC)
+        when = datetime.fromtimestamp(calendar.timegm(parsed), UTC)
     except (ValueError, OverflowError, OSError):
         return None
+    return when if when >= EARLIEST else None
 
 
 def parse_feed_body(spider: OutletSpider, response: Response) -> list[Any]:

@@ -94,3 +94,30 @@ def _page(title: str, age: str) -> str:
 def test_bad_since_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="since must be YYYY-MM-DD, got '2026/11/01'"):
         SampleSpider.from_crawler(get_crawler(SampleSpider), since="2026/11/01")
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("2003-06-10T04:00:00+99:99", None),  # no such offset: feedparser moved it 4 days
+        ("2026-11-20T09:00:00+25:00", None),
+        ("0001-01-01T00:00:00+14:00", None),  # before the web: no article's date
+        ("1994-12-31T23:00:00Z", None),
+        ("2026-11-20T09:00:00+09:00", datetime(2026, 11, 20, 0, 0, tzinfo=UTC)),
+        ("Fri, 20 Nov 2026 09:00:00 +0700", datetime(2026, 11, 20, 2, 0, tzinfo=UTC)),
+    ],
+)
+def test_a_nonsense_feed_date_is_no_date_not_an_old_one(
+    written: str, read: datetime | None
+) -> None:
+    """An entry whose date cannot be real is judged by its page's date, never skipped as old."""
+    import feedparser
+
+    from spiders.kinds.feed import entry_time
+
+    body = (
+        "<rss version='2.0'><channel><item><title>t</title><link>http://a.test/1</link>"
+        f"<pubDate>{written}</pubDate></item></channel></rss>"
+    )
+    (entry,) = feedparser.parse(body.encode()).entries
+    assert entry_time(entry) == read
